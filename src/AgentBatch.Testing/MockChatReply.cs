@@ -1,0 +1,78 @@
+namespace AgentBatch.Testing;
+
+/// <summary>What the mock server answers to one chat-completions request.</summary>
+/// <remarks>Build one with the static factory methods, then adjust it with <c>with</c> expressions.</remarks>
+public sealed record MockChatReply
+{
+    /// <summary>Gets the assistant's text, for a normal completion.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>Gets the tool calls the assistant makes instead of answering.</summary>
+    public IReadOnlyList<MockToolCall> ToolCalls { get; init; } = [];
+
+    /// <summary>Gets the prompt tokens to report; <see langword="null"/> for an estimate from the request size.</summary>
+    public int? PromptTokens { get; init; }
+
+    /// <summary>Gets the completion tokens to report; <see langword="null"/> for an estimate from the reply size.</summary>
+    public int? CompletionTokens { get; init; }
+
+    /// <summary>Gets a value indicating whether the reply carries a <c>usage</c> object at all.</summary>
+    public bool IncludeUsage { get; init; } = true;
+
+    /// <summary>Gets the HTTP status code. Anything but 200 is sent as an OpenAI-style error body.</summary>
+    public int StatusCode { get; init; } = 200;
+
+    /// <summary>Gets the error message for a non-200 reply.</summary>
+    public string? ErrorMessage { get; init; }
+
+    /// <summary>Gets extra response headers, such as <c>retry-after</c> or <c>retry-after-ms</c>.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Gets how long the server waits before answering.</summary>
+    public TimeSpan Delay { get; init; }
+
+    /// <summary>Gets a transport fault to answer with instead of a response.</summary>
+    public MockFault Fault { get; init; }
+
+    /// <summary>Gets a raw body to send verbatim with <see cref="StatusCode"/>, bypassing the chat-completion format.</summary>
+    public string? RawBody { get; init; }
+
+    /// <summary>Gets the model id reported in the reply; <see langword="null"/> for the requested one.</summary>
+    public string? Model { get; init; }
+
+    /// <summary>An assistant answer.</summary>
+    /// <param name="text">The answer text.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply Answer(string text) => new() { Text = text };
+
+    /// <summary>An assistant turn that calls tools instead of answering.</summary>
+    /// <param name="calls">The tool calls.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply CallTools(params MockToolCall[] calls) => new() { ToolCalls = calls };
+
+    /// <summary>An OpenAI-style error response.</summary>
+    /// <param name="statusCode">The HTTP status code, such as 429 or 503.</param>
+    /// <param name="message">The error message.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply Error(int statusCode, string message = "mock error") =>
+        new() { StatusCode = statusCode, ErrorMessage = message };
+
+    /// <summary>A 429 rate-limit response, optionally with a <c>retry-after</c> header in seconds.</summary>
+    /// <param name="retryAfter">The delay to advertise; <see langword="null"/> for none.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply RateLimited(TimeSpan? retryAfter = null) =>
+        retryAfter is { } delay
+            ? new() { StatusCode = 429, ErrorMessage = "Rate limit reached", Headers = new Dictionary<string, string> { ["retry-after-ms"] = ((long)delay.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), ["retry-after"] = Math.Max(1, (long)Math.Ceiling(delay.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture) } }
+            : new() { StatusCode = 429, ErrorMessage = "Rate limit reached" };
+
+    /// <summary>A transport fault instead of a response.</summary>
+    /// <param name="fault">The fault.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply Faulted(MockFault fault) => new() { Fault = fault };
+
+    /// <summary>A verbatim body, for malformed or unexpected responses.</summary>
+    /// <param name="body">The body to send.</param>
+    /// <param name="statusCode">The HTTP status code.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply Raw(string body, int statusCode = 200) => new() { RawBody = body, StatusCode = statusCode };
+}

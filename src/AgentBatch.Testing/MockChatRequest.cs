@@ -1,0 +1,67 @@
+using System.Text.Json.Nodes;
+
+namespace AgentBatch.Testing;
+
+/// <summary>A chat-completions request as the mock server received it.</summary>
+public sealed class MockChatRequest
+{
+    internal MockChatRequest(int sequence, string rawBody, JsonNode? body)
+    {
+        Sequence = sequence;
+        RawBody = rawBody;
+        Model = body?["model"]?.GetValue<string>() ?? string.Empty;
+        MaxTokens = (body?["max_completion_tokens"] ?? body?["max_tokens"])?.GetValue<int>();
+        ToolNames = body?["tools"] is JsonArray tools
+            ? tools.Select(t => t?["function"]?["name"]?.GetValue<string>() ?? string.Empty).ToArray()
+            : [];
+        ResponseFormat = body?["response_format"]?["type"]?.GetValue<string>();
+        Messages = body?["messages"] is JsonArray messages
+            ? messages.Where(m => m is not null).Select(m => ParseMessage(m!)).ToArray()
+            : [];
+    }
+
+    /// <summary>Gets the order in which the server received this request, from 0.</summary>
+    public int Sequence { get; }
+
+    /// <summary>Gets the request body exactly as received.</summary>
+    public string RawBody { get; }
+
+    /// <summary>Gets the requested model id.</summary>
+    public string Model { get; }
+
+    /// <summary>Gets the requested maximum output tokens, if any.</summary>
+    public int? MaxTokens { get; }
+
+    /// <summary>Gets the names of the tools offered to the model.</summary>
+    public IReadOnlyList<string> ToolNames { get; }
+
+    /// <summary>Gets the requested response format type (<c>json_schema</c>, <c>json_object</c>, <c>text</c>), if any.</summary>
+    public string? ResponseFormat { get; }
+
+    /// <summary>Gets the messages of the request, in order.</summary>
+    public IReadOnlyList<MockChatMessage> Messages { get; }
+
+    /// <summary>Gets the text of the system message, if any.</summary>
+    public string? SystemText => Messages.FirstOrDefault(m => m.Role is "system" or "developer")?.Content;
+
+    /// <summary>Gets the text of the last user message, or an empty string.</summary>
+    public string LastUserText => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
+
+    /// <summary>Gets the number of tool results in the request: how many tool round trips came before it.</summary>
+    public int ToolResultCount => Messages.Count(m => m.Role == "tool");
+
+    private static MockChatMessage ParseMessage(JsonNode message)
+    {
+        var role = message["role"]?.GetValue<string>() ?? string.Empty;
+        var content = message["content"] switch
+        {
+            JsonValue value when value.TryGetValue<string>(out var text) => text,
+            JsonArray parts => string.Concat(parts.Select(p => p?["text"]?.GetValue<string>() ?? string.Empty)),
+            _ => string.Empty,
+        };
+        var toolCallNames = message["tool_calls"] is JsonArray calls
+            ? calls.Select(c => c?["function"]?["name"]?.GetValue<string>() ?? string.Empty).ToArray()
+            : [];
+        return new MockChatMessage(role, content, message["tool_call_id"]?.GetValue<string>(), toolCallNames);
+    }
+}

@@ -1,0 +1,269 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.Extensions.AI;
+using OpenAI;
+using WireMock;
+using WireMock.RequestBuilders;
+using WireMock.ResponseBuilders;
+using WireMock.Server;
+using WireMock.Settings;
+using WireMock.Types;
+using WireMock.Util;
+
+namespace AgentBatch.Testing;
+
+/// <summary>
+/// An in-process HTTP server that speaks the OpenAI chat-completions wire format, for tests and offline samples.
+/// </summary>
+/// <remarks>
+/// <para>
+/// It listens on a free loopback port and answers <c>POST /v1/chat/completions</c> with whatever
+/// <see cref="Responder"/> returns for each request: answers, tool calls, usage figures, errors with
+/// <c>retry-after</c> headers, delays and transport faults. Every request is recorded in <see cref="Requests"/>.
+/// </para>
+/// <para>Talk to it with the real OpenAI client from <see cref="CreateChatClient"/>. All members are thread-safe.</para>
+/// </remarks>
+public sealed class MockChatServer : IDisposable
+{
+    private readonly WireMockServer _server;
+    private readonly ConcurrentQueue<MockChatRequest> _requests = new();
+    private int _sequence = -1;
+    private int _inFlight;
+    private int _maxInFlight;
+    private Func<MockChatRequest, MockChatReply> _responder;
+
+    private MockChatServer(Func<MockChatRequest, MockChatReply>? responder)
+    {
+        _responder = responder ?? EchoResponder;
+        _server = WireMockServer.Start(new WireMockServerSettings
+        {
+            Urls = ["http://127.0.0.1:0"],
+            StartAdminInterface = false,
+            // The server's own log would keep every body; requests are recorded here instead.
+            MaxRequestLogCount = 0,
+        });
+
+        var respond = Response.Create().WithCallback(HandleAsync);
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).RespondWith(respond);
+        _server.Given(Request.Create().WithPath("/chat/completions").UsingPost()).RespondWith(respond);
+    }
+
+    /// <summary>Gets the server's base address, such as <c>http://127.0.0.1:5123</c>.</summary>
+    public Uri Url => new(_server.Urls[0]);
+
+    /// <summary>Gets the OpenAI-compatible endpoint to configure a client with: <see cref="Url"/> followed by <c>/v1</c>.</summary>
+    public Uri Endpoint => new(Url, "/v1");
+
+    /// <summary>Gets or sets the function that decides the reply to each request. The default echoes the last user message.</summary>
+    /// <exception cref="ArgumentNullException">The value is <see langword="null"/>.</exception>
+    public Func<MockChatRequest, MockChatReply> Responder
+    {
+        get => Volatile.Read(ref _responder);
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            Volatile.Write(ref _responder, value);
+        }
+    }
+
+    /// <summary>Gets every request received so far, in arrival order.</summary>
+    public IReadOnlyList<MockChatRequest> Requests => _requests.OrderBy(r => r.Sequence).ToArray();
+
+    /// <summary>Gets the number of requests received so far.</summary>
+    public int RequestCount => Volatile.Read(ref _sequence) + 1;
+
+    /// <summary>Gets the most requests the server was handling at one time.</summary>
+    public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
+
+    /// <summary>Starts a server on a free loopback port.</summary>
+    /// <param name="responder">Decides the reply to each request; <see langword="null"/> to echo the last user message.</param>
+    /// <returns>The running server.</returns>
+    public static MockChatServer Start(Func<MockChatRequest, MockChatReply>? responder = null) => new(responder);
+
+    /// <summary>The default responder: answers <c>"Echo: {last user message}"</c>.</summary>
+    /// <param name="request">The request.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply EchoResponder(MockChatRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        return MockChatReply.Answer("Echo: " + request.LastUserText);
+    }
+
+    /// <summary>Creates a Microsoft.Extensions.AI chat client that talks to this server through the real OpenAI .NET client.</summary>
+    /// <param name="model">The model id to request.</param>
+    /// <returns>The chat client. Its built-in retries are off, so every request it makes is one the caller asked for.</returns>
+    public IChatClient CreateChatClient(string model = "gpt-4o-mini")
+    {
+        var options = new OpenAIClientOptions
+        {
+            Endpoint = Endpoint,
+            RetryPolicy = new ClientRetryPolicy(0),
+            NetworkTimeout = TimeSpan.FromMinutes(5),
+        };
+        return new OpenAIClient(new ApiKeyCredential("mock-key-not-secret"), options).GetChatClient(model).AsIChatClient();
+    }
+
+    /// <summary>Forgets the recorded requests and the concurrency high-water mark.</summary>
+    public void ResetRecording()
+    {
+        _requests.Clear();
+        Volatile.Write(ref _sequence, -1);
+        Volatile.Write(ref _maxInFlight, 0);
+    }
+
+    /// <summary>Stops the server.</summary>
+    public void Dispose() => _server.Stop();
+
+    private static int EstimateTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
+
+    private static ResponseMessage Json(int statusCode, string body, IReadOnlyDictionary<string, string>? headers = null)
+    {
+        var message = new ResponseMessage
+        {
+            StatusCode = statusCode,
+            BodyData = new BodyData { BodyAsString = body, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+        };
+        message.AddHeader("Content-Type", "application/json");
+        if (headers is not null)
+        {
+            foreach (var (name, value) in headers)
+            {
+                message.AddHeader(name, value);
+            }
+        }
+
+        return message;
+    }
+
+    private static string CompletionBody(MockChatRequest request, MockChatReply reply)
+    {
+        var message = new JsonObject { ["role"] = "assistant" };
+        string finishReason;
+        if (reply.ToolCalls.Count > 0)
+        {
+            message["content"] = null;
+            var calls = new JsonArray();
+            var n = 0;
+            foreach (var call in reply.ToolCalls)
+            {
+                calls.Add(new JsonObject
+                {
+                    ["id"] = $"call_{request.Sequence}_{n++}",
+                    ["type"] = "function",
+                    ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.ArgumentsJson },
+                });
+            }
+
+            message["tool_calls"] = calls;
+            finishReason = "tool_calls";
+        }
+        else
+        {
+            message["content"] = reply.Text ?? string.Empty;
+            finishReason = "stop";
+        }
+
+        var body = new JsonObject
+        {
+            ["id"] = $"chatcmpl-mock-{request.Sequence}",
+            ["object"] = "chat.completion",
+            ["created"] = 1_700_000_000,
+            ["model"] = reply.Model ?? (request.Model.Length > 0 ? request.Model : "mock"),
+            ["choices"] = new JsonArray
+            {
+                new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = finishReason },
+            },
+        };
+
+        if (reply.IncludeUsage)
+        {
+            var prompt = reply.PromptTokens ?? request.Messages.Sum(m => EstimateTokens(m.Content) + 4) + 3;
+            var completion = reply.CompletionTokens
+                ?? (reply.ToolCalls.Count > 0 ? reply.ToolCalls.Sum(c => EstimateTokens(c.ArgumentsJson) + 5) : EstimateTokens(reply.Text ?? string.Empty));
+            body["usage"] = new JsonObject
+            {
+                ["prompt_tokens"] = prompt,
+                ["completion_tokens"] = completion,
+                ["total_tokens"] = prompt + completion,
+            };
+        }
+
+        return body.ToJsonString();
+    }
+
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage httpRequest)
+    {
+        var inFlight = Interlocked.Increment(ref _inFlight);
+        try
+        {
+            var seen = Volatile.Read(ref _maxInFlight);
+            while (inFlight > seen && Interlocked.CompareExchange(ref _maxInFlight, inFlight, seen) != seen)
+            {
+                seen = Volatile.Read(ref _maxInFlight);
+            }
+
+            var raw = httpRequest.Body ?? string.Empty;
+            JsonNode? json;
+            try
+            {
+                json = JsonNode.Parse(raw);
+            }
+            catch (JsonException)
+            {
+                return Json(400, """{"error":{"message":"The request body is not valid JSON.","type":"invalid_request_error"}}""");
+            }
+
+            var request = new MockChatRequest(Interlocked.Increment(ref _sequence), raw, json);
+            _requests.Enqueue(request);
+
+            MockChatReply reply;
+            try
+            {
+                reply = Responder(request);
+            }
+            catch (Exception ex)
+            {
+                return Json(500, JsonSerializer.Serialize(new { error = new { message = "Mock responder threw: " + ex.Message, type = "server_error" } }));
+            }
+
+            if (reply.Delay > TimeSpan.Zero)
+            {
+                await Task.Delay(reply.Delay).ConfigureAwait(false);
+            }
+
+            if (reply.Fault != MockFault.None)
+            {
+                return new ResponseMessage
+                {
+                    StatusCode = 200,
+                    FaultType = reply.Fault == MockFault.EmptyResponse ? FaultType.EMPTY_RESPONSE : FaultType.MALFORMED_RESPONSE_CHUNK,
+                    FaultPercentage = 1.0,
+                    BodyData = new BodyData { BodyAsString = """{"id":"chatcmpl-broken","choices":[{"index":0,"message":{"role":"assi""", DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+                };
+            }
+
+            if (reply.RawBody is { } rawBody)
+            {
+                return Json(reply.StatusCode, rawBody, reply.Headers);
+            }
+
+            if (reply.StatusCode != 200)
+            {
+                var type = reply.StatusCode == 429 ? "rate_limit_exceeded" : reply.StatusCode >= 500 ? "server_error" : "invalid_request_error";
+                var error = JsonSerializer.Serialize(new { error = new { message = reply.ErrorMessage ?? "mock error", type, code = reply.StatusCode.ToString(CultureInfo.InvariantCulture) } });
+                return Json(reply.StatusCode, error, reply.Headers);
+            }
+
+            return Json(200, CompletionBody(request, reply), reply.Headers);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _inFlight);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Microsoft.Extensions.AI;
+
+namespace AgentBatch.Internal;
+
+/// <summary>The per-item state that model calls made on behalf of one batch item report into.</summary>
+/// <remarks>
+/// It flows to the chat pipeline through an <see cref="AsyncLocal{T}"/> rather than through <see cref="ChatOptions"/>
+/// because agents (and the function-invocation loop) are free to copy or replace the options they pass down.
+/// </remarks>
+internal sealed class BatchItemContext
+{
+    private static readonly AsyncLocal<BatchItemContext?> CurrentContext = new();
+
+    private readonly Lock _gate = new();
+    private UsageDetails? _usage;
+    private decimal _cost;
+    private int _attempts;
+    private int _calls;
+
+    public BatchItemContext(int index, ModelCallPipeline pipeline)
+    {
+        Index = index;
+        Pipeline = pipeline;
+    }
+
+    /// <summary>Gets or sets the context of the batch item running on the current asynchronous flow.</summary>
+    public static BatchItemContext? Current
+    {
+        get => CurrentContext.Value;
+        set => CurrentContext.Value = value;
+    }
+
+    public int Index { get; }
+
+    public ModelCallPipeline Pipeline { get; }
+
+    /// <summary>Gets the number of requests sent to the model for this item, retries included.</summary>
+    public int Attempts => Volatile.Read(ref _attempts);
+
+    /// <summary>Gets the number of logical model calls (each possibly retried) made for this item.</summary>
+    public int Calls => Volatile.Read(ref _calls);
+
+    public UsageDetails? Usage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _usage;
+            }
+        }
+    }
+
+    public decimal Cost
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cost;
+            }
+        }
+    }
+
+    public void RecordCall() => Interlocked.Increment(ref _calls);
+
+    public void RecordAttempt() => Interlocked.Increment(ref _attempts);
+
+    public void RecordUsage(UsageDetails? usage, decimal cost)
+    {
+        if (usage is null && cost == 0)
+        {
+            return;
+        }
+
+        lock (_gate)
+        {
+            if (usage is not null)
+            {
+                _usage ??= new UsageDetails();
+                _usage.Add(usage);
+            }
+
+            _cost += cost;
+        }
+    }
+}

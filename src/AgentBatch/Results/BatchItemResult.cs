@@ -1,0 +1,61 @@
+using Microsoft.Extensions.AI;
+
+namespace AgentBatch;
+
+/// <summary>The outcome of one batch item.</summary>
+/// <typeparam name="TOutput">The type the output map produces.</typeparam>
+public sealed class BatchItemResult<TOutput>
+{
+    internal BatchItemResult(
+        int index,
+        BatchItemStatus status,
+        TOutput? output,
+        Exception? error,
+        UsageDetails? usage,
+        decimal cost,
+        int attempts,
+        TimeSpan duration)
+    {
+        Index = index;
+        Status = status;
+        Output = output;
+        Error = error;
+        Usage = usage;
+        Cost = cost;
+        Attempts = attempts;
+        Duration = duration;
+    }
+
+    /// <summary>Gets the zero-based position of the item in the batch's input.</summary>
+    public int Index { get; }
+
+    /// <summary>Gets how the item ended.</summary>
+    public BatchItemStatus Status { get; }
+
+    /// <summary>Gets the item's output when it <see cref="BatchItemStatus.Succeeded"/>; otherwise the default value.</summary>
+    public TOutput? Output { get; }
+
+    /// <summary>Gets why the item failed, was skipped or was cancelled, when known.</summary>
+    public Exception? Error { get; }
+
+    /// <summary>Gets the tokens the server reported for this item's model calls, summed; <see langword="null"/> when none was reported.</summary>
+    public UsageDetails? Usage { get; }
+
+    /// <summary>Gets the cost of this item's reported usage under the batch's pricing.</summary>
+    public decimal Cost { get; }
+
+    /// <summary>Gets the number of requests sent to the model for this item, retries and tool round trips included.</summary>
+    public int Attempts { get; }
+
+    /// <summary>Gets how long the item took, from its start to its result.</summary>
+    public TimeSpan Duration { get; }
+
+    /// <summary>Gets a value indicating whether the item succeeded.</summary>
+    public bool IsSuccess => Status == BatchItemStatus.Succeeded;
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        Error is null
+            ? $"#{Index} {Status} ({Attempts} attempt(s), {Duration.TotalMilliseconds:F0} ms)"
+            : $"#{Index} {Status}: {Error.GetType().Name}: {Error.Message}";
+}

@@ -1,0 +1,340 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using AgentBatch.Internal;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace AgentBatch;
+
+/// <summary>Runs an agent over many items: one isolated clone per item, concurrently under limits, results in input order.</summary>
+/// <remarks>
+/// <para>
+/// For each item the runner maps the item to an input string, clones the template (or calls the agent factory)
+/// for that item's index, runs the clone on the input, and maps the reply to an output. Items run in a sliding
+/// window of <see cref="BatchOptions.MaxConcurrency"/>: a new item starts as soon as one finishes.
+/// </para>
+/// <para>A runner holds no per-batch state: one instance can run any number of batches, concurrently.</para>
+/// </remarks>
+public sealed class BatchRunner
+{
+    private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
+
+    /// <summary>Initializes a new instance of the <see cref="BatchRunner"/> class with no logging and the system clock.</summary>
+    public BatchRunner()
+        : this(null, null)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchRunner"/> class.</summary>
+    /// <param name="loggerFactory">The logger factory; <see langword="null"/> for no logging.</param>
+    public BatchRunner(ILoggerFactory? loggerFactory)
+        : this(loggerFactory, null)
+    {
+    }
+
+    /// <summary>Initializes a new instance of the <see cref="BatchRunner"/> class.</summary>
+    /// <param name="loggerFactory">The logger factory; <see langword="null"/> for no logging.</param>
+    /// <param name="timeProvider">The clock for durations, timeouts and pacing; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    public BatchRunner(ILoggerFactory? loggerFactory, TimeProvider? timeProvider)
+    {
+        _logger = (ILogger?)loggerFactory?.CreateLogger<BatchRunner>() ?? NullLogger.Instance;
+        _timeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>Runs a clone of <paramref name="template"/> on every item and returns every item's result in input order.</summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="template">The agent cloned once per item with <see cref="IBatchAgent.Clone(int)"/>; never run or changed itself.</param>
+    /// <param name="items">The items, read lazily, once.</param>
+    /// <param name="inputMap">Maps an item to the agent's input; a null or empty input fails that item.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output; an exception fails that item.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>Exactly one result per item, in input order, with the batch totals.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
+        IBatchAgent template,
+        IEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return RunBatchAsync(template.Clone, items, inputMap, outputMap, options, cancellationToken);
+    }
+
+    /// <summary>Runs an agent made by <paramref name="agentFactory"/> on every item and returns every item's result in input order.</summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="agentFactory">Makes a fresh agent for the item at the given index.</param>
+    /// <param name="items">The items, read lazily, once.</param>
+    /// <param name="inputMap">Maps an item to the agent's input; a null or empty input fails that item.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output; an exception fails that item.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>Exactly one result per item, in input order, with the batch totals.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
+        Func<int, IBatchAgent> agentFactory,
+        IEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agentFactory);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(inputMap);
+        ArgumentNullException.ThrowIfNull(outputMap);
+        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a clone of <paramref name="template"/> on every item until a completed item satisfies <paramref name="stopCondition"/>,
+    /// then cancels the items in flight and starts no more.
+    /// </summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="template">The agent cloned once per item.</param>
+    /// <param name="items">The items, read lazily, once.</param>
+    /// <param name="inputMap">Maps an item to the agent's input.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output.</param>
+    /// <param name="stopCondition">Evaluated on each succeeded or failed item; <see langword="true"/> stops the batch.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>
+    /// One result per item in input order. When the condition is met, <see cref="BatchResult{TOutput}.StopReason"/> is
+    /// <see cref="BatchStopReason.StopConditionMet"/>, items cancelled in flight are <see cref="BatchItemStatus.Canceled"/>
+    /// and items never started are <see cref="BatchItemStatus.Skipped"/>.
+    /// </returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
+        IBatchAgent template,
+        IEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        Func<BatchItemResult<TOutput>, bool> stopCondition,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return RunBatchAsync(template.Clone, items, inputMap, outputMap, stopCondition, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs an agent made by <paramref name="agentFactory"/> on every item until a completed item satisfies
+    /// <paramref name="stopCondition"/>, then cancels the items in flight and starts no more.
+    /// </summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="agentFactory">Makes a fresh agent for the item at the given index.</param>
+    /// <param name="items">The items, read lazily, once.</param>
+    /// <param name="inputMap">Maps an item to the agent's input.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output.</param>
+    /// <param name="stopCondition">Evaluated on each succeeded or failed item; <see langword="true"/> stops the batch.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>One result per item in input order.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
+        Func<int, IBatchAgent> agentFactory,
+        IEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        Func<BatchItemResult<TOutput>, bool> stopCondition,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agentFactory);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(inputMap);
+        ArgumentNullException.ThrowIfNull(outputMap);
+        ArgumentNullException.ThrowIfNull(stopCondition);
+        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, stopCondition, options, cancellationToken);
+    }
+
+    /// <summary>Runs a clone of <paramref name="template"/> on every item of a stream and yields each result as it completes.</summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="template">The agent cloned once per item.</param>
+    /// <param name="items">The items, read lazily: only the items in flight are held, so memory stays flat however many flow through.</param>
+    /// <param name="inputMap">Maps an item to the agent's input.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The results in completion order; <see cref="BatchItemResult{TOutput}.Index"/> gives each one's input position.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Leaving the enumeration early cancels the items in flight. In <see cref="BatchErrorHandling.Throw"/> mode the
+    /// enumeration throws <see cref="BatchItemException"/> at the first failure; if the item source throws, the results of
+    /// the items already started are yielded and then the source's exception is thrown.
+    /// </remarks>
+    public IAsyncEnumerable<BatchItemResult<TOutput>> StreamBatchAsync<TItem, TOutput>(
+        IBatchAgent template,
+        IAsyncEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return StreamBatchAsync(template.Clone, items, inputMap, outputMap, options, cancellationToken);
+    }
+
+    /// <summary>Runs an agent made by <paramref name="agentFactory"/> on every item of a stream and yields each result as it completes.</summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="agentFactory">Makes a fresh agent for the item at the given index.</param>
+    /// <param name="items">The items, read lazily.</param>
+    /// <param name="inputMap">Maps an item to the agent's input.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The results in completion order.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public IAsyncEnumerable<BatchItemResult<TOutput>> StreamBatchAsync<TItem, TOutput>(
+        Func<int, IBatchAgent> agentFactory,
+        IAsyncEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(agentFactory);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(inputMap);
+        ArgumentNullException.ThrowIfNull(outputMap);
+        return StreamCoreAsync(agentFactory, items, inputMap, outputMap, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a clone of <paramref name="template"/> on every item of a stream, yielding each result as it completes,
+    /// until a completed item satisfies <paramref name="stopCondition"/>.
+    /// </summary>
+    /// <typeparam name="TItem">The type of the items.</typeparam>
+    /// <typeparam name="TOutput">The type of each item's output.</typeparam>
+    /// <param name="template">The agent cloned once per item.</param>
+    /// <param name="items">The items, read lazily.</param>
+    /// <param name="inputMap">Maps an item to the agent's input.</param>
+    /// <param name="outputMap">Maps a successful reply to the item's output.</param>
+    /// <param name="stopCondition">Evaluated on each succeeded or failed item; <see langword="true"/> stops the batch.</param>
+    /// <param name="options">The batch options; <see langword="null"/> for defaults.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The results in completion order; after the condition is met, the cancelled and skipped items follow.</returns>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public IAsyncEnumerable<BatchItemResult<TOutput>> StreamBatchAsync<TItem, TOutput>(
+        IBatchAgent template,
+        IAsyncEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        Func<BatchItemResult<TOutput>, bool> stopCondition,
+        BatchOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(inputMap);
+        ArgumentNullException.ThrowIfNull(outputMap);
+        ArgumentNullException.ThrowIfNull(stopCondition);
+        return StreamCoreAsync(template.Clone, items, inputMap, outputMap, stopCondition, options, cancellationToken);
+    }
+
+    private async Task<BatchResult<TOutput>> RunCoreAsync<TItem, TOutput>(
+        Func<int, IBatchAgent> agentFactory,
+        ItemReader<TItem> reader,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        Func<BatchItemResult<TOutput>, bool>? stopCondition,
+        BatchOptions? options,
+        CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var collector = new OrderedResultCollector<TOutput>(reader.KnownCount);
+        using var engine = new BatchEngine<TItem, TOutput>(
+            agentFactory, inputMap, outputMap, stopCondition, Snapshot(options), _timeProvider, _logger, collector, cancellationToken);
+
+        // The dispatcher runs on the thread pool so a caller's synchronization context never serializes the batch.
+        await Task.Run(() => engine.RunAsync(reader), CancellationToken.None).ConfigureAwait(false);
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (engine.FirstFailure is { } failure)
+        {
+            throw failure;
+        }
+
+        return new BatchResult<TOutput>(collector.ToArray(), engine.StopReason, engine.Usage, engine.Cost, engine.Elapsed, engine.Fault);
+    }
+
+    private async IAsyncEnumerable<BatchItemResult<TOutput>> StreamCoreAsync<TItem, TOutput>(
+        Func<int, IBatchAgent> agentFactory,
+        IAsyncEnumerable<TItem> items,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        Func<BatchItemResult<TOutput>, bool>? stopCondition,
+        BatchOptions? options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var snapshot = Snapshot(options);
+        var capacity = snapshot.EffectiveConcurrency ?? 256;
+        var channel = Channel.CreateBounded<BatchItemResult<TOutput>>(
+            new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+
+        using var engine = new BatchEngine<TItem, TOutput>(
+            agentFactory, inputMap, outputMap, stopCondition, snapshot, _timeProvider, _logger, new ChannelResultSink<TOutput>(channel.Writer), cancellationToken);
+        var reader = ItemReader<TItem>.From(items, cancellationToken);
+        var run = Task.Run(
+            async () =>
+            {
+                try
+                {
+                    await engine.RunAsync(reader).ConfigureAwait(false);
+                }
+                finally
+                {
+                    channel.Writer.TryComplete();
+                }
+            },
+            CancellationToken.None);
+
+        try
+        {
+            await foreach (var result in channel.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return result;
+            }
+        }
+        finally
+        {
+            if (!run.IsCompleted)
+            {
+                engine.Abandon();
+            }
+
+            await run.ConfigureAwait(false);
+        }
+
+        cancellationToken.ThrowIfCancellationRequested();
+        if (engine.FirstFailure is { } failure)
+        {
+            throw failure;
+        }
+
+        if (engine.Fault is { } fault)
+        {
+            throw fault;
+        }
+    }
+
+    private static BatchOptions Snapshot(BatchOptions? options) => options is null ? new BatchOptions() : new BatchOptions(options);
+}

@@ -1,0 +1,438 @@
+using System.Diagnostics;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+
+namespace AgentBatch.Internal;
+
+/// <summary>Runs one batch: a sliding window of items, each through clone, input map, agent run and output map.</summary>
+/// <remarks>
+/// A single dispatcher reads the source and starts an item whenever a slot is free; items complete on their own
+/// flows and hand their result to the sink. Every item read from the source gets exactly one result.
+/// </remarks>
+internal sealed class BatchEngine<TItem, TOutput> : IDisposable
+{
+    private readonly Func<int, IBatchAgent> _agentFactory;
+    private readonly Func<TItem, string> _inputMap;
+    private readonly Func<ChatResponse, TOutput> _outputMap;
+    private readonly Func<BatchItemResult<TOutput>, bool>? _stopCondition;
+    private readonly BatchOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ModelCallPipeline _calls;
+    private readonly IBatchResultSink<TOutput> _sink;
+    private readonly CancellationToken _callerToken;
+    private readonly CancellationTokenSource _stop;
+    private readonly CancellationTokenSource _abandon;
+    private readonly TaskCompletionSource _allItemsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly long _startTimestamp;
+
+    private int _pending;
+    private int _started;
+    private int? _total;
+    private int _stopRequested;
+    private bool _drainOnStop;
+    private Exception? _skipReason;
+
+    private int _completed;
+    private int _succeeded;
+    private int _failed;
+    private readonly UsageDetails _usage = new();
+    private decimal _cost;
+
+    public BatchEngine(
+        Func<int, IBatchAgent> agentFactory,
+        Func<TItem, string> inputMap,
+        Func<ChatResponse, TOutput> outputMap,
+        Func<BatchItemResult<TOutput>, bool>? stopCondition,
+        BatchOptions options,
+        TimeProvider timeProvider,
+        ILogger logger,
+        IBatchResultSink<TOutput> sink,
+        CancellationToken cancellationToken)
+    {
+        _agentFactory = agentFactory;
+        _inputMap = inputMap;
+        _outputMap = outputMap;
+        _stopCondition = stopCondition;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _sink = sink;
+        _callerToken = cancellationToken;
+        _calls = ModelCallPipeline.PassThrough;
+        _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        _startTimestamp = timeProvider.GetTimestamp();
+    }
+
+    public BatchStopReason StopReason { get; private set; } = BatchStopReason.Completed;
+
+    /// <summary>Gets the first failure in <see cref="BatchErrorHandling.Throw"/> mode.</summary>
+    public BatchItemException? FirstFailure { get; private set; }
+
+    /// <summary>Gets the error that stopped the batch when <see cref="StopReason"/> is <see cref="BatchStopReason.Faulted"/>.</summary>
+    public Exception? Fault { get; private set; }
+
+    public UsageDetails Usage
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _usage;
+            }
+        }
+    }
+
+    public decimal Cost
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _cost;
+            }
+        }
+    }
+
+    public TimeSpan Elapsed => _timeProvider.GetElapsedTime(_startTimestamp);
+
+    public async Task RunAsync(ItemReader<TItem> reader)
+    {
+        var limit = _options.EffectiveConcurrency;
+        using var slots = limit is { } n ? new SemaphoreSlim(n, n) : null;
+        _total = reader.KnownCount;
+        _pending = 1;
+
+        using var activity = AgentBatchTelemetry.StartBatch(limit, _total);
+        Log.BatchStarted(_logger, _total, limit);
+
+        try
+        {
+            await DispatchAsync(reader, slots).ConfigureAwait(false);
+            if (_drainOnStop && !_abandon.IsCancellationRequested)
+            {
+                await DrainAsSkippedAsync(reader).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            try
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Fault is null)
+            {
+                SetFault(ex);
+            }
+
+            ItemFinished();
+            await _allItemsDone.Task.ConfigureAwait(false);
+
+            if (_callerToken.IsCancellationRequested)
+            {
+                StopReason = BatchStopReason.Canceled;
+            }
+
+            AgentBatchTelemetry.EndBatch(activity, StopReason, _completed, _failed);
+            Log.BatchFinished(_logger, _completed, _succeeded, _failed, StopReason, Elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Stops the batch because its consumer went away: in-flight items are cancelled and nothing more is read.</summary>
+    public void Abandon()
+    {
+        _abandon.Cancel();
+        RequestStop(BatchStopReason.Canceled, drain: false, skipReason: null);
+    }
+
+    public void Dispose()
+    {
+        _stop.Dispose();
+        _abandon.Dispose();
+    }
+
+    private async Task DispatchAsync(ItemReader<TItem> reader, SemaphoreSlim? slots)
+    {
+        while (true)
+        {
+            if (slots is not null)
+            {
+                try
+                {
+                    await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+
+            if (Volatile.Read(ref _stopRequested) != 0)
+            {
+                slots?.Release();
+                return;
+            }
+
+            bool hasItem;
+            try
+            {
+                hasItem = await reader.MoveNextAsync().ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+            {
+                slots?.Release();
+                return;
+            }
+            catch (Exception ex)
+            {
+                slots?.Release();
+                SetFault(ex);
+                return;
+            }
+
+            if (!hasItem)
+            {
+                slots?.Release();
+                _total = _started;
+                return;
+            }
+
+            var index = _started++;
+            Interlocked.Increment(ref _pending);
+            _ = RunItemAsync(index, reader.Current, slots);
+        }
+    }
+
+    private async Task DrainAsSkippedAsync(ItemReader<TItem> reader)
+    {
+        try
+        {
+            while (await reader.MoveNextAsync().ConfigureAwait(false))
+            {
+                var index = _started++;
+                var skipped = new BatchItemResult<TOutput>(index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero);
+                await CompleteAsync(skipped).ConfigureAwait(false);
+            }
+
+            _total = _started;
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            SetFault(ex);
+        }
+    }
+
+    private async Task RunItemAsync(int index, TItem item, SemaphoreSlim? slots)
+    {
+        // Leave the dispatcher's flow at once, so synchronous work in a map or agent never delays the next start.
+        await Task.Yield();
+        try
+        {
+            var result = await ExecuteAsync(index, item).ConfigureAwait(false);
+            await CompleteAsync(result).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_abandon.IsCancellationRequested)
+        {
+            // The sink refused the result because the consumer left or the caller cancelled: nobody is waiting for it.
+        }
+        finally
+        {
+            slots?.Release();
+            ItemFinished();
+        }
+    }
+
+    private async Task<BatchItemResult<TOutput>> ExecuteAsync(int index, TItem item)
+    {
+        var started = _timeProvider.GetTimestamp();
+        var context = new BatchItemContext(index, _calls);
+        using var activity = AgentBatchTelemetry.StartItem(index);
+
+        CancellationTokenSource? timeout = null;
+        CancellationTokenSource? linked = null;
+        var token = _stop.Token;
+        if (_options.ItemTimeout is { } itemTimeout)
+        {
+            timeout = new CancellationTokenSource(itemTimeout, _timeProvider);
+            linked = CancellationTokenSource.CreateLinkedTokenSource(token, timeout.Token);
+            token = linked.Token;
+        }
+
+        ChatResponse? response = null;
+        var ran = false;
+        BatchItemStatus status;
+        TOutput? output = default;
+        Exception? error = null;
+        try
+        {
+            token.ThrowIfCancellationRequested();
+            var input = MapInput(index, item);
+            var agent = _agentFactory(index)
+                ?? throw new InvalidOperationException($"The agent factory returned null for item {index}.");
+
+            BatchItemContext.Current = context;
+            ran = true;
+            response = await agent.RunAsync(input, token).ConfigureAwait(false)
+                ?? throw new InvalidOperationException($"Agent '{agent.Name}' returned no response for item {index}.");
+            output = _outputMap(response);
+            status = BatchItemStatus.Succeeded;
+        }
+        catch (OperationCanceledException ex) when (_stop.IsCancellationRequested)
+        {
+            status = BatchItemStatus.Canceled;
+            error = ex;
+        }
+        catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
+        {
+            status = BatchItemStatus.Failed;
+            error = new TimeoutException($"Batch item {index} did not complete within the item timeout of {_options.ItemTimeout}.", ex);
+        }
+        catch (Exception ex)
+        {
+            status = BatchItemStatus.Failed;
+            error = ex;
+        }
+        finally
+        {
+            linked?.Dispose();
+            timeout?.Dispose();
+        }
+
+        // Agents wired through the batch pipeline report every call; others are trusted for their final response.
+        var observedCalls = context.Calls > 0;
+        var usage = observedCalls ? context.Usage : response?.Usage;
+        var attempts = observedCalls ? context.Attempts : (ran ? 1 : 0);
+
+        if (status == BatchItemStatus.Failed)
+        {
+            Log.ItemFailed(_logger, index, error!.GetType().Name, error);
+            AgentBatchTelemetry.SetItemError(activity, error);
+        }
+
+        return new BatchItemResult<TOutput>(
+            index, status, output, error, usage, context.Cost, attempts, _timeProvider.GetElapsedTime(started));
+    }
+
+    private string MapInput(int index, TItem item)
+    {
+        if (item is null)
+        {
+            throw new ArgumentException($"Batch item {index} is null; items must not contain null elements.");
+        }
+
+        var input = _inputMap(item);
+        return string.IsNullOrWhiteSpace(input)
+            ? throw new ArgumentException($"The input map returned {(input is null ? "null" : "an empty string")} for batch item {index}; every item needs a non-empty input.")
+            : input;
+    }
+
+    private async ValueTask CompleteAsync(BatchItemResult<TOutput> result)
+    {
+        if (result.Status == BatchItemStatus.Failed && _options.ErrorHandling == BatchErrorHandling.Throw)
+        {
+            lock (_gate)
+            {
+                FirstFailure ??= new BatchItemException(result.Index, result.Error!);
+            }
+
+            RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null);
+        }
+
+        BatchProgress? progress = null;
+        lock (_gate)
+        {
+            _completed++;
+            if (result.Status == BatchItemStatus.Succeeded)
+            {
+                _succeeded++;
+            }
+            else if (result.Status == BatchItemStatus.Failed)
+            {
+                _failed++;
+            }
+
+            if (result.Usage is { } usage)
+            {
+                _usage.Add(usage);
+            }
+
+            _cost += result.Cost;
+
+            if (_options.Progress is { } reporter)
+            {
+                progress = new BatchProgress(
+                    _completed, _succeeded, _failed, _total, Elapsed,
+                    _usage.InputTokenCount ?? 0, _usage.OutputTokenCount ?? 0, _cost);
+
+                // Reported under the lock so a receiver sees counts that never go backwards.
+                reporter.Report(progress);
+            }
+        }
+
+        if (_stopCondition is not null && result.Status is BatchItemStatus.Succeeded or BatchItemStatus.Failed)
+        {
+            bool stop;
+            try
+            {
+                stop = _stopCondition(result);
+            }
+            catch (Exception ex)
+            {
+                SetFault(new InvalidOperationException($"The stop condition threw for batch item {result.Index}: {ex.Message}", ex));
+                stop = false;
+            }
+
+            if (stop)
+            {
+                RequestStop(BatchStopReason.StopConditionMet, drain: true, skipReason: null);
+            }
+        }
+
+        if (FirstFailure is null || _options.ErrorHandling != BatchErrorHandling.Throw)
+        {
+            await _sink.AddAsync(result, _abandon.Token).ConfigureAwait(false);
+        }
+    }
+
+    private void SetFault(Exception error)
+    {
+        lock (_gate)
+        {
+            Fault ??= error;
+        }
+
+        Log.BatchFaulted(_logger, error.GetType().Name, error);
+        RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null);
+    }
+
+    private void RequestStop(BatchStopReason reason, bool drain, Exception? skipReason)
+    {
+        if (Interlocked.CompareExchange(ref _stopRequested, 1, 0) != 0)
+        {
+            return;
+        }
+
+        StopReason = reason;
+        _drainOnStop = drain;
+        _skipReason = skipReason;
+
+        // A fault leaves in-flight items to finish: they were paid for, and their results are still good.
+        if (reason != BatchStopReason.Faulted || FirstFailure is not null)
+        {
+            _stop.Cancel();
+        }
+    }
+
+    private void ItemFinished()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            _allItemsDone.TrySetResult();
+        }
+    }
+}
