@@ -1,18 +1,42 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 
 namespace AgentBatch.Internal;
 
 /// <summary>What happens around every single model call a batch item makes.</summary>
 /// <remarks>
-/// One instance per batch. Every model call of every item passes through <see cref="GetResponseAsync"/>,
-/// which is where per-call policies (budget reservation, pacing, retries) sit, so that they apply to each
-/// round trip of a tool loop and not just to an item as a whole.
+/// <para>
+/// One instance per batch. Every model call of every item passes through <see cref="GetResponseAsync"/>, which is
+/// where per-call policies sit, so that they apply to each round trip of a tool loop and not just to an item as a
+/// whole. A call reads in one direction:
+/// </para>
+/// <list type="number">
+/// <item>budget: reserve the call's estimated tokens/cost against the batch's caps (Budgets/);</item>
+/// <item>resilience: the attempts, each retried per the batch's resilience pipeline (Resilience/);</item>
+/// <item>pacing: each attempt waits for room under the tokens/requests-per-minute limits (Budgets/);</item>
+/// <item>reconcile: replace the reservation with the usage and cost the server reported.</item>
+/// </list>
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Per-batch policies (budget, pacing, retries) become instance state; callers already hold an instance.")]
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Budget and resilience policies are per-batch instance state.")]
 internal sealed class ModelCallPipeline
 {
-    public static ModelCallPipeline PassThrough { get; } = new();
+    private readonly BatchOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public ModelCallPipeline(BatchOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public BatchOptions Options => _options;
+
+    public TimeProvider TimeProvider => _timeProvider;
+
+    public ILogger Logger => _logger;
 
     public async Task<ChatResponse> GetResponseAsync(
         IChatClient innerClient,
@@ -22,8 +46,7 @@ internal sealed class ModelCallPipeline
         CancellationToken cancellationToken)
     {
         item.RecordCall();
-        item.RecordAttempt();
-        var response = await innerClient.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+        var response = await SendAttemptAsync(innerClient, messages, options, item, cancellationToken).ConfigureAwait(false);
         item.RecordUsage(response.Usage, cost: 0m);
         return response;
     }
@@ -49,5 +72,17 @@ internal sealed class ModelCallPipeline
 
             yield return update;
         }
+    }
+
+    /// <summary>One request to the model: the unit that retries repeat and that <see cref="BatchItemResult{TOutput}.Attempts"/> counts.</summary>
+    private static Task<ChatResponse> SendAttemptAsync(
+        IChatClient innerClient,
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        BatchItemContext item,
+        CancellationToken cancellationToken)
+    {
+        item.RecordAttempt();
+        return innerClient.GetResponseAsync(messages, options, cancellationToken);
     }
 }

@@ -60,7 +60,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         _logger = logger;
         _sink = sink;
         _callerToken = cancellationToken;
-        _calls = ModelCallPipeline.PassThrough;
+        _calls = new ModelCallPipeline(options, timeProvider, logger);
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _startTimestamp = timeProvider.GetTimestamp();
