@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
+using Polly;
 
 namespace AgentBatch.Internal;
 
@@ -24,13 +25,26 @@ internal sealed class ModelCallPipeline
     private readonly BatchOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ResiliencePipeline<ChatResponse> _resilience;
 
     public ModelCallPipeline(BatchOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
+        if (options.AdaptiveConcurrency && !options.Sequential && options.EffectiveConcurrency is { } limit)
+        {
+            Concurrency = new AdaptiveConcurrencyLimiter(limit);
+            Concurrency.LimitChanged += OnConcurrencyLimitChanged;
+        }
     }
+
+    /// <summary>Raised once when the default pipeline's circuit breaker opens: the endpoint is failing every call.</summary>
+    public event Action<Exception>? CircuitOpened;
+
+    /// <summary>Gets the adaptive limit on items in flight, or <see langword="null"/> when it is off.</summary>
+    public AdaptiveConcurrencyLimiter? Concurrency { get; }
 
     public BatchOptions Options => _options;
 
@@ -46,7 +60,10 @@ internal sealed class ModelCallPipeline
         CancellationToken cancellationToken)
     {
         item.RecordCall();
-        var response = await SendAttemptAsync(innerClient, messages, options, item, cancellationToken).ConfigureAwait(false);
+        var response = await _resilience.ExecuteAsync(
+            static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, token)),
+            (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item),
+            cancellationToken).ConfigureAwait(false);
         item.RecordUsage(response.Usage, cost: 0m);
         return response;
     }
@@ -75,7 +92,11 @@ internal sealed class ModelCallPipeline
     }
 
     /// <summary>One request to the model: the unit that retries repeat and that <see cref="BatchItemResult{TOutput}.Attempts"/> counts.</summary>
-    private static Task<ChatResponse> SendAttemptAsync(
+    /// <remarks>
+    /// Reports the outcome to adaptive concurrency, and turns a body the client could not read into an
+    /// <see cref="InvalidModelResponseException"/> so that the retry policy can tell it from a bug.
+    /// </remarks>
+    private async Task<ChatResponse> SendAttemptAsync(
         IChatClient innerClient,
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
@@ -83,6 +104,39 @@ internal sealed class ModelCallPipeline
         CancellationToken cancellationToken)
     {
         item.RecordAttempt();
-        return innerClient.GetResponseAsync(messages, options, cancellationToken);
+        var epoch = Concurrency?.Epoch ?? 0;
+        try
+        {
+            var response = await innerClient.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            Concurrency?.OnSuccess();
+            return response;
+        }
+        catch (Exception ex) when (TransientFaults.IsRateLimited(ex))
+        {
+            Concurrency?.OnRateLimited(epoch);
+            throw;
+        }
+        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(ex) is { } invalid)
+        {
+            throw invalid;
+        }
+    }
+
+    private void OnCircuitOpened(Exception error)
+    {
+        Log.CircuitOpened(_logger);
+        CircuitOpened?.Invoke(error);
+    }
+
+    private void OnConcurrencyLimitChanged(int previous, int limit)
+    {
+        if (limit < previous)
+        {
+            Log.ConcurrencyLowered(_logger, limit);
+        }
+        else
+        {
+            Log.ConcurrencyRaised(_logger, limit);
+        }
     }
 }

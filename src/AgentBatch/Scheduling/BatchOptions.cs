@@ -1,3 +1,6 @@
+using Microsoft.Extensions.AI;
+using Polly;
+
 namespace AgentBatch;
 
 /// <summary>Options for one batch run: concurrency, error handling, progress, timeouts.</summary>
@@ -9,6 +12,9 @@ public sealed class BatchOptions
 
     private int? _maxConcurrency = DefaultMaxConcurrency;
     private TimeSpan? _itemTimeout;
+    private int _maxAttempts = Internal.ResilienceConstants.DefaultMaxAttempts;
+    private TimeSpan? _attemptTimeout = Internal.ResilienceConstants.DefaultAttemptTimeout;
+    private TimeSpan _retryBaseDelay = Internal.ResilienceConstants.DefaultRetryBaseDelay;
 
     /// <summary>Initializes a new instance of the <see cref="BatchOptions"/> class with default values.</summary>
     public BatchOptions()
@@ -26,6 +32,11 @@ public sealed class BatchOptions
         Sequential = other.Sequential;
         ErrorHandling = other.ErrorHandling;
         Progress = other.Progress;
+        _maxAttempts = other._maxAttempts;
+        _attemptTimeout = other._attemptTimeout;
+        _retryBaseDelay = other._retryBaseDelay;
+        AdaptiveConcurrency = other.AdaptiveConcurrency;
+        ResiliencePipeline = other.ResiliencePipeline;
     }
 
     /// <summary>Gets or sets the most items in flight at once (the "batch size"); <see langword="null"/> for no limit.</summary>
@@ -79,6 +90,88 @@ public sealed class BatchOptions
             _itemTimeout = value;
         }
     }
+
+    /// <summary>Gets or sets the most requests sent for one model call: the first attempt plus retries.</summary>
+    /// <value>The default value is 4 (one attempt and up to three retries). 1 turns retries off.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// Retried: HTTP 408, 429 and 5xx, refused or dropped connections, malformed or empty bodies and attempts that
+    /// exceed <see cref="AttemptTimeout"/>. Not retried: other 4xx (400, 401, 403, 404, content-filter refusals), replies
+    /// without choices, cancellation, and any exception the SDK does not recognise as transient (budget errors, tool
+    /// errors). Each request counts in <see cref="BatchItemResult{TOutput}.Attempts"/>. Ignored when
+    /// <see cref="ResiliencePipeline"/> is set.
+    /// </remarks>
+    public int MaxAttempts
+    {
+        get => _maxAttempts;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxAttempts));
+            _maxAttempts = value;
+        }
+    }
+
+    /// <summary>Gets or sets the most time one request to the model may take; <see langword="null"/> for no per-request limit.</summary>
+    /// <value>The default value is 100 seconds, the OpenAI .NET client's own network timeout.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    /// <remarks>
+    /// An attempt that runs out of time is abandoned and retried. <see cref="ItemTimeout"/> bounds the whole item,
+    /// retries included. Ignored when <see cref="ResiliencePipeline"/> is set.
+    /// </remarks>
+    public TimeSpan? AttemptTimeout
+    {
+        get => _attemptTimeout;
+        set
+        {
+            if (value is { } timeout)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(AttemptTimeout));
+            }
+
+            _attemptTimeout = value;
+        }
+    }
+
+    /// <summary>Gets or sets the base of the exponential backoff between attempts.</summary>
+    /// <value>The default value is 1 second.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or more than a day.</exception>
+    /// <remarks>
+    /// Retry <c>n</c> waits about <c>RetryBaseDelay * 2^(n-1)</c>, jittered so that items do not retry in lockstep, and at
+    /// most 60 seconds. A server's <c>retry-after-ms</c> or <c>Retry-After</c> header, when present, is used instead.
+    /// Ignored when <see cref="ResiliencePipeline"/> is set.
+    /// </remarks>
+    public TimeSpan RetryBaseDelay
+    {
+        get => _retryBaseDelay;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(RetryBaseDelay));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromDays(1), nameof(RetryBaseDelay));
+            _retryBaseDelay = value;
+        }
+    }
+
+    /// <summary>Gets or sets a value indicating whether the batch lowers the items in flight when the provider answers 429.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    /// <remarks>
+    /// On a 429 the number of items in flight halves; after as many successful calls as the current limit it grows by
+    /// one again, up to <see cref="MaxConcurrency"/> and never above it. Has no effect without a
+    /// <see cref="MaxConcurrency"/> or when <see cref="Sequential"/> is set.
+    /// </remarks>
+    public bool AdaptiveConcurrency { get; set; } = true;
+
+    /// <summary>Gets or sets a resilience pipeline to run every model call through instead of the default one.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: a pipeline per batch built from <see cref="MaxAttempts"/>,
+    /// <see cref="AttemptTimeout"/> and <see cref="RetryBaseDelay"/>, with a circuit breaker that stops the batch when
+    /// every call in a 30-second window (at least 20 calls) fails.
+    /// </value>
+    /// <remarks>
+    /// Each execution of the callback is one request and one counted attempt. A supplied pipeline is used as is, shared
+    /// by every batch these options run: its circuit breaker state, if any, is the caller's. Retries of the OpenAI
+    /// client itself should be off (<c>RetryPolicy = new ClientRetryPolicy(0)</c>).
+    /// </remarks>
+    public ResiliencePipeline<ChatResponse>? ResiliencePipeline { get; set; }
 
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
     internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;

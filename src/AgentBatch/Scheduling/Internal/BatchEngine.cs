@@ -61,6 +61,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         _sink = sink;
         _callerToken = cancellationToken;
         _calls = new ModelCallPipeline(options, timeProvider, logger);
+        _calls.CircuitOpened += OnCircuitOpened;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _startTimestamp = timeProvider.GetTimestamp();
@@ -169,9 +170,22 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
                 }
             }
 
+            if (_calls.Concurrency is { } adaptive)
+            {
+                try
+                {
+                    await adaptive.WaitAsync(_stop.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    slots?.Release();
+                    return;
+                }
+            }
+
             if (Volatile.Read(ref _stopRequested) != 0)
             {
-                slots?.Release();
+                ReleaseSlot(slots);
                 return;
             }
 
@@ -182,19 +196,19 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
             }
             catch (OperationCanceledException) when (_stop.IsCancellationRequested)
             {
-                slots?.Release();
+                ReleaseSlot(slots);
                 return;
             }
             catch (Exception ex)
             {
-                slots?.Release();
+                ReleaseSlot(slots);
                 SetFault(ex);
                 return;
             }
 
             if (!hasItem)
             {
-                slots?.Release();
+                ReleaseSlot(slots);
                 _total = _started;
                 return;
             }
@@ -242,7 +256,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         }
         finally
         {
-            slots?.Release();
+            ReleaseSlot(slots);
             ItemFinished();
         }
     }
@@ -426,6 +440,23 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         {
             _stop.Cancel();
         }
+    }
+
+    private void ReleaseSlot(SemaphoreSlim? slots)
+    {
+        _calls.Concurrency?.Release();
+        slots?.Release();
+    }
+
+    /// <summary>The endpoint is failing every call: stop starting items and report the unread ones as skipped, with the reason.</summary>
+    private void OnCircuitOpened(Exception error)
+    {
+        lock (_gate)
+        {
+            Fault ??= error;
+        }
+
+        RequestStop(BatchStopReason.Faulted, drain: true, skipReason: error);
     }
 
     private void ItemFinished()

@@ -1,0 +1,19 @@
+using Microsoft.Extensions.Logging;
+
+namespace AgentBatch.Internal;
+
+/// <summary>Log messages of the resilience layer (event ids 100-199). Never the error message: it may echo a body.</summary>
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 100, Level = LogLevel.Debug, Message = "Batch item {Index}: model call failed with {ErrorType} (HTTP {Status}); attempt {NextAttempt} in {DelayMilliseconds:F0} ms.")]
+    public static partial void RetryingModelCall(ILogger logger, int index, int nextAttempt, string errorType, int status, double delayMilliseconds);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Circuit breaker opened: the model endpoint is failing every call; the batch stops and the remaining items are skipped.")]
+    public static partial void CircuitOpened(ILogger logger);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Adaptive concurrency: rate limited, items in flight lowered to {Limit}.")]
+    public static partial void ConcurrencyLowered(ILogger logger, int limit);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Debug, Message = "Adaptive concurrency: items in flight raised to {Limit}.")]
+    public static partial void ConcurrencyRaised(ILogger logger, int limit);
+}

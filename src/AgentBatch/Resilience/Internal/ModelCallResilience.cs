@@ -1,0 +1,75 @@
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+
+namespace AgentBatch.Internal;
+
+/// <summary>Builds the default per-batch resilience pipeline around each model call.</summary>
+/// <remarks>
+/// Outermost first: retry (exponential backoff with jitter, or the server's <c>Retry-After</c>), then the circuit
+/// breaker (so a call rejected by an open circuit is not retried), then the per-attempt timeout (innermost, so each
+/// attempt gets the whole timeout). One pipeline per batch: the breaker judges one batch's endpoint, not a process's.
+/// </remarks>
+internal static class ModelCallResilience
+{
+    public static ResiliencePipeline<ChatResponse> Create(
+        BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception> onCircuitOpened)
+    {
+        var builder = new ResiliencePipelineBuilder<ChatResponse> { Name = "AgentBatch.ModelCall", TimeProvider = timeProvider };
+
+        if (options.MaxAttempts > 1)
+        {
+            builder.AddRetry(new RetryStrategyOptions<ChatResponse>
+            {
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsTransient(error)),
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Exponential,
+                UseJitter = true,
+                Delay = options.RetryBaseDelay,
+                MaxDelay = ResilienceConstants.MaxRetryDelay,
+                DelayGenerator = args => ValueTask.FromResult(TransientFaults.RetryAfter(args.Outcome.Exception, timeProvider)),
+                OnRetry = args =>
+                {
+                    if (logger.IsEnabled(LogLevel.Debug))
+                    {
+                        var error = args.Outcome.Exception!;
+                        var index = BatchItemContext.Current?.Index ?? -1;
+                        var errorType = error.GetType().Name;
+                        var status = TransientFaults.StatusOf(error);
+                        Log.RetryingModelCall(logger, index, args.AttemptNumber + 2, errorType, status, args.RetryDelay.TotalMilliseconds);
+                    }
+
+                    return default;
+                },
+            });
+        }
+
+        builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse>
+        {
+            ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsEndpointFailure(error)),
+            FailureRatio = ResilienceConstants.CircuitFailureRatio,
+            MinimumThroughput = ResilienceConstants.CircuitMinimumThroughput,
+            SamplingDuration = ResilienceConstants.CircuitSamplingDuration,
+            BreakDuration = ResilienceConstants.CircuitBreakDuration,
+            OnOpened = args =>
+            {
+                var last = args.Outcome.Exception;
+                onCircuitOpened(new BrokenCircuitException(
+                    $"The model endpoint failed every one of at least {ResilienceConstants.CircuitMinimumThroughput} calls within "
+                    + $"{ResilienceConstants.CircuitSamplingDuration.TotalSeconds:F0} s (last error: {last?.GetType().Name ?? "none"}"
+                    + $"{(last is null ? string.Empty : $", status {TransientFaults.StatusOf(last)}")}); the circuit breaker opened and the batch stopped.",
+                    last!));
+                return default;
+            },
+        });
+
+        if (options.AttemptTimeout is { } attemptTimeout)
+        {
+            builder.AddTimeout(attemptTimeout);
+        }
+
+        return builder.Build();
+    }
+}
