@@ -32,6 +32,7 @@ public sealed class MockChatServer : IDisposable
 {
     private readonly WireMockServer _server;
     private readonly ConcurrentQueue<MockChatRequest> _requests = new();
+    private readonly CancellationTokenSource _disposed = new();
     private int _sequence = -1;
     private int _inFlight;
     private int _maxInFlight;
@@ -116,8 +117,16 @@ public sealed class MockChatServer : IDisposable
         Volatile.Write(ref _maxInFlight, 0);
     }
 
-    /// <summary>Stops the server.</summary>
-    public void Dispose() => _server.Stop();
+    /// <summary>Gets the number of requests the server is handling right now, delayed ones included.</summary>
+    public int ConcurrentRequests => Volatile.Read(ref _inFlight);
+
+    /// <summary>Stops the server. Replies still waiting out their <see cref="MockChatReply.Delay"/> end at once.</summary>
+    public void Dispose()
+    {
+        _disposed.Cancel();
+        _server.Stop();
+        _disposed.Dispose();
+    }
 
     private static int EstimateTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
 
@@ -233,7 +242,14 @@ public sealed class MockChatServer : IDisposable
 
             if (reply.Delay > TimeSpan.Zero)
             {
-                await Task.Delay(reply.Delay).ConfigureAwait(false);
+                try
+                {
+                    await Task.Delay(reply.Delay, _disposed.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return Json(503, """{"error":{"message":"The mock server is shutting down.","type":"server_error"}}""");
+                }
             }
 
             if (reply.Fault != MockFault.None)
