@@ -114,9 +114,11 @@ internal static class TransientFaults
         return false;
     }
 
+    // Matched on the conversion method too: the JIT may inline the small ChatCompletion getters into it after warm-up.
     private static bool ThrownByOpenAIChatCompletion(Exception error) =>
-        new StackTrace(error, fNeedFileInfo: false).GetFrames().Any(
-            static f => f.GetMethod()?.DeclaringType?.FullName?.StartsWith("OpenAI.Chat.ChatCompletion", StringComparison.Ordinal) == true);
+        new StackTrace(error, fNeedFileInfo: false).GetFrames().Any(static f => f.GetMethod() is { } method
+            && (method.Name == "FromOpenAIChatCompletion"
+                || method.DeclaringType?.FullName?.StartsWith("OpenAI.Chat.ChatCompletion", StringComparison.Ordinal) == true));
 
     private static TimeSpan Cap(TimeSpan delay) => delay > ResilienceConstants.MaxRetryDelay ? ResilienceConstants.MaxRetryDelay : delay;
 }
