@@ -105,7 +105,7 @@ public sealed class RetryWireTests : IDisposable
     public async Task RunBatchAsync_ConnectionDroppedMidBody_IsRetriedThenReported()
     {
         using var dropper = new ConnectionDroppingServer();
-        var template = new ChatAgent(CreateClient(dropper.Endpoint));
+        var template = new ChatAgent(TestChatClients.OpenAI(dropper.Endpoint));
 
         var result = await new BatchRunner().RunBatchAsync(template, ["q"], q => q, r => r.Text, new BatchOptions { MaxAttempts = 3, RetryBaseDelay = FastRetry });
 
@@ -211,13 +211,6 @@ public sealed class RetryWireTests : IDisposable
         "slow" => MockChatReply.Answer("too late") with { Delay = TimeSpan.FromSeconds(10) },
         _ => MockChatReply.Error(int.Parse(fault, System.Globalization.CultureInfo.InvariantCulture)),
     };
-
-    private static IChatClient CreateClient(Uri endpoint) =>
-        new OpenAI.OpenAIClient(
-                new ApiKeyCredential("test-key"),
-                new OpenAI.OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0) })
-            .GetChatClient("gpt-4o-mini")
-            .AsIChatClient();
 
     private int Attempt(MockChatRequest request) => _attempts.AddOrUpdate(request.LastUserText, 1, static (_, n) => n + 1);
 

@@ -1,4 +1,3 @@
-using System.ClientModel;
 using AgentBatch.Internal;
 using AgentBatch.Testing;
 using Microsoft.Extensions.AI;
@@ -68,7 +67,7 @@ public sealed class TransientFaultsTests : IDisposable
     [Fact]
     public async Task IsTransient_RefusedConnection_IsRetried()
     {
-        var client = MockClient(new Uri("http://127.0.0.1:1/v1"));
+        var client = TestChatClients.OpenAI(new Uri("http://127.0.0.1:1/v1"));
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync("hi"));
 
@@ -111,13 +110,6 @@ public sealed class TransientFaultsTests : IDisposable
         Assert.Null(TransientFaults.RetryAfter(none, TimeProvider.System));
         Assert.Null(TransientFaults.RetryAfter(new HttpRequestException(), TimeProvider.System));
     }
-
-    private static IChatClient MockClient(Uri endpoint) =>
-        new OpenAI.OpenAIClient(
-                new ApiKeyCredential("test-key"),
-                new OpenAI.OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0) })
-            .GetChatClient("gpt-4o-mini")
-            .AsIChatClient();
 
     private Task<Exception> CaptureAsync(string reply) => CaptureAsync(reply switch
     {
