@@ -176,6 +176,47 @@ public sealed class RetryWireTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_RefusedConnections_CircuitOpensAndTheRestAreSkipped()
+    {
+        var template = new ChatAgent(TestChatClients.OpenAI(new Uri("http://127.0.0.1:1/v1")));
+        var items = Enumerable.Range(0, 200).Select(i => $"q{i}").ToList();
+
+        var result = await new BatchRunner().RunBatchAsync(
+            template, items, q => q, r => r.Text, new BatchOptions { MaxConcurrency = 4, MaxAttempts = 3, RetryBaseDelay = FastRetry });
+
+        Assert.Equal(BatchStopReason.Faulted, result.StopReason);
+        Assert.IsType<BrokenCircuitException>(result.Error);
+        Assert.Equal(items.Count, result.Items.Count);
+        Assert.Equal(items.Count, result.FailedCount + result.SkippedCount);
+        Assert.True(result.SkippedCount > 150, $"{result.SkippedCount} skipped");
+    }
+
+    [Fact]
+    public async Task RunBatchAsync_ItemTimeoutDuringBackoff_FailsTheItemWithTimeout()
+    {
+        var time = new TimerRecordingTimeProvider();
+        var firstRequest = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.Responder = _ =>
+        {
+            firstRequest.TrySetResult();
+            return MockChatReply.Error(503);
+        };
+
+        var run = new BatchRunner(null, time).RunBatchAsync(
+            new ChatAgent(_server.CreateChatClient()), ["q"], q => q, r => r.Text,
+            new BatchOptions { RetryBaseDelay = TimeSpan.FromHours(1), ItemTimeout = TimeSpan.FromSeconds(10) });
+        await firstRequest.Task.WaitAsync(Signals<int>.Guard);
+        time.Fake.Advance(TimeSpan.FromSeconds(10));
+        var result = await run.WaitAsync(Signals<int>.Guard);
+
+        var item = Assert.Single(result.Items);
+        Assert.Equal(BatchItemStatus.Failed, item.Status);
+        Assert.IsType<TimeoutException>(item.Error);
+        Assert.Equal(1, item.Attempts);
+        Assert.Equal(1, _server.RequestCount);
+    }
+
+    [Fact]
     public async Task RunBatchAsync_CustomPipeline_IsUsedInsteadOfTheDefault()
     {
         _server.Responder = request => Attempt(request) <= 4 ? MockChatReply.Error(400) : MockChatReply.Answer("ok");
