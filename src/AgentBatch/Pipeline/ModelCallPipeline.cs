@@ -26,6 +26,7 @@ internal sealed class ModelCallPipeline
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<ChatResponse> _resilience;
+    private readonly ResiliencePipeline _attemptTimeout;
 
     public ModelCallPipeline(BatchOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -33,6 +34,7 @@ internal sealed class ModelCallPipeline
         _timeProvider = timeProvider;
         _logger = logger;
         _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
+        _attemptTimeout = ModelCallResilience.CreateAttemptTimeout(options, timeProvider);
         if (options.AdaptiveConcurrency && !options.Sequential && options.EffectiveConcurrency is { } limit)
         {
             Concurrency = new AdaptiveConcurrencyLimiter(limit);
@@ -107,18 +109,26 @@ internal sealed class ModelCallPipeline
         var epoch = Concurrency?.Epoch ?? 0;
         try
         {
-            var response = await innerClient.GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
+            var response = await _attemptTimeout.ExecuteAsync(
+                static (state, token) => new ValueTask<ChatResponse>(state.InnerClient.GetResponseAsync(state.Messages, state.Options, token)),
+                (InnerClient: innerClient, Messages: messages, Options: options),
+                cancellationToken).ConfigureAwait(false);
             Concurrency?.OnSuccess();
             return response;
         }
-        catch (Exception ex) when (TransientFaults.IsRateLimited(ex))
+        catch (Exception ex)
         {
-            Concurrency?.OnRateLimited(epoch);
+            if (TransientFaults.IsRateLimited(ex))
+            {
+                Concurrency?.OnRateLimited(epoch);
+            }
+
+            if (!cancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(ex) is { } invalid)
+            {
+                throw invalid;
+            }
+
             throw;
-        }
-        catch (Exception ex) when (!cancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(ex) is { } invalid)
-        {
-            throw invalid;
         }
     }
 

@@ -6,11 +6,17 @@ using Polly.Retry;
 
 namespace AgentBatch.Internal;
 
-/// <summary>Builds the default per-batch resilience pipeline around each model call.</summary>
+/// <summary>Builds the default per-batch resilience pipelines around each model call.</summary>
 /// <remarks>
+/// <para>
 /// Outermost first: retry (exponential backoff with jitter, or the server's <c>Retry-After</c>), then the circuit
-/// breaker (so a call rejected by an open circuit is not retried), then the per-attempt timeout (innermost, so each
-/// attempt gets the whole timeout). One pipeline per batch: the breaker judges one batch's endpoint, not a process's.
+/// breaker (so a call rejected by an open circuit is not retried), then the attempt itself. One pipeline per batch:
+/// the breaker judges one batch's endpoint, not a process's.
+/// </para>
+/// <para>
+/// The per-attempt timeout is a separate pipeline that the attempt applies around the request alone, so that waiting
+/// for room under a pacing limit before sending never counts against it.
+/// </para>
 /// </remarks>
 internal static class ModelCallResilience
 {
@@ -65,11 +71,12 @@ internal static class ModelCallResilience
             },
         });
 
-        if (options.AttemptTimeout is { } attemptTimeout)
-        {
-            builder.AddTimeout(attemptTimeout);
-        }
-
         return builder.Build();
     }
+
+    /// <summary>The per-attempt timeout: <see cref="Polly.Timeout.TimeoutRejectedException"/> when one request takes too long.</summary>
+    public static ResiliencePipeline CreateAttemptTimeout(BatchOptions options, TimeProvider timeProvider) =>
+        options.AttemptTimeout is { } attemptTimeout && options.ResiliencePipeline is null
+            ? new ResiliencePipelineBuilder { Name = "AgentBatch.ModelCallAttempt", TimeProvider = timeProvider }.AddTimeout(attemptTimeout).Build()
+            : ResiliencePipeline.Empty;
 }
