@@ -49,6 +49,7 @@ public sealed class TransientFaultsTests : IDisposable
         Assert.True(TransientFaults.IsTransient(new HttpRequestException("connection reset")));
         Assert.True(TransientFaults.IsTransient(new IOException("response ended prematurely")));
         Assert.True(TransientFaults.IsTransient(new TaskCanceledException("http timeout", new TimeoutException())));
+        Assert.True(TransientFaults.IsTransient(new System.ClientModel.ClientResultException("network timeout", null, new TimeoutException())));
         Assert.False(TransientFaults.IsTransient(new OperationCanceledException()));
         Assert.False(TransientFaults.IsTransient(new BrokenCircuitException()));
         Assert.False(TransientFaults.IsTransient(new InvalidOperationException("a bug")));

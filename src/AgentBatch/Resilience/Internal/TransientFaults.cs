@@ -105,7 +105,8 @@ internal static class TransientFaults
         // A refused or dropped connection comes bare, or wrapped by the client (ClientResultException with status 0).
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (e is HttpRequestException or IOException or SocketException)
+            // A TimeoutException is a client's own network timeout (bare, or inside the cancellation it caused).
+            if (e is HttpRequestException or IOException or SocketException or TimeoutException)
             {
                 return true;
             }
