@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace AgentBatch.Internal;
 
@@ -27,6 +28,8 @@ internal sealed class ModelCallPipeline
     private readonly ILogger _logger;
     private readonly ResiliencePipeline<ChatResponse> _resilience;
     private readonly ResiliencePipeline _attemptTimeout;
+    private readonly bool _ownsCircuit;
+    private int _circuitOpened;
 
     public ModelCallPipeline(BatchOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -35,6 +38,7 @@ internal sealed class ModelCallPipeline
         _logger = logger;
         _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
         _attemptTimeout = ModelCallResilience.CreateAttemptTimeout(options, timeProvider);
+        _ownsCircuit = options.ResiliencePipeline is null;
         if (options.AdaptiveConcurrency && !options.Sequential && options.EffectiveConcurrency is { } limit)
         {
             Concurrency = new AdaptiveConcurrencyLimiter(limit);
@@ -62,10 +66,21 @@ internal sealed class ModelCallPipeline
         CancellationToken cancellationToken)
     {
         item.RecordCall();
-        var response = await _resilience.ExecuteAsync(
-            static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, token)),
-            (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item),
-            cancellationToken).ConfigureAwait(false);
+        ChatResponse response;
+        try
+        {
+            response = await _resilience.ExecuteAsync(
+                static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, token)),
+                (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException ex) when (_ownsCircuit)
+        {
+            // Polly runs OnOpened on its own schedule; stop the batch before this item's slot frees, not after.
+            OnCircuitOpened(ex.InnerException);
+            throw;
+        }
+
         item.RecordUsage(response.Usage, cost: 0m);
         return response;
     }
@@ -132,10 +147,16 @@ internal sealed class ModelCallPipeline
         }
     }
 
-    private void OnCircuitOpened(Exception error)
+    /// <summary>Reports, once, that the breaker opened, from whichever of Polly's callback or a rejected call comes first.</summary>
+    private void OnCircuitOpened(Exception? lastError)
     {
+        if (Interlocked.Exchange(ref _circuitOpened, 1) != 0)
+        {
+            return;
+        }
+
         Log.CircuitOpened(_logger);
-        CircuitOpened?.Invoke(error);
+        CircuitOpened?.Invoke(ModelCallResilience.CircuitOpenedError(lastError));
     }
 
     private void OnConcurrencyLimitChanged(int previous, int limit)

@@ -21,7 +21,7 @@ namespace AgentBatch.Internal;
 internal static class ModelCallResilience
 {
     public static ResiliencePipeline<ChatResponse> Create(
-        BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception> onCircuitOpened)
+        BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception?> onCircuitOpened)
     {
         var builder = new ResiliencePipelineBuilder<ChatResponse> { Name = "AgentBatch.ModelCall", TimeProvider = timeProvider };
 
@@ -61,18 +61,20 @@ internal static class ModelCallResilience
             BreakDuration = ResilienceConstants.CircuitBreakDuration,
             OnOpened = args =>
             {
-                var last = args.Outcome.Exception;
-                onCircuitOpened(new BrokenCircuitException(
-                    $"The model endpoint failed every one of at least {ResilienceConstants.CircuitMinimumThroughput} calls within "
-                    + $"{ResilienceConstants.CircuitSamplingDuration.TotalSeconds:F0} s (last error: {last?.GetType().Name ?? "none"}"
-                    + $"{(last is null ? string.Empty : $", status {TransientFaults.StatusOf(last)}")}); the circuit breaker opened and the batch stopped.",
-                    last!));
+                onCircuitOpened(args.Outcome.Exception);
                 return default;
             },
         });
 
         return builder.Build();
     }
+
+    /// <summary>The error a batch stops with when the breaker opens; names the last failure's type and status, never its message.</summary>
+    public static BrokenCircuitException CircuitOpenedError(Exception? lastError) => new(
+        $"The model endpoint failed every one of at least {ResilienceConstants.CircuitMinimumThroughput} calls within "
+        + $"{ResilienceConstants.CircuitSamplingDuration.TotalSeconds:F0} s (last error: {lastError?.GetType().Name ?? "unknown"}"
+        + $"{(lastError is null ? string.Empty : $", status {TransientFaults.StatusOf(lastError)}")}); the circuit breaker opened and the batch stopped.",
+        lastError!);
 
     /// <summary>The per-attempt timeout: <see cref="Polly.Timeout.TimeoutRejectedException"/> when one request takes too long.</summary>
     public static ResiliencePipeline CreateAttemptTimeout(BatchOptions options, TimeProvider timeProvider) =>
