@@ -66,20 +66,7 @@ internal sealed class ModelCallPipeline
         CancellationToken cancellationToken)
     {
         item.RecordCall();
-        ChatResponse response;
-        try
-        {
-            response = await _resilience.ExecuteAsync(
-                static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, token)),
-                (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item),
-                cancellationToken).ConfigureAwait(false);
-        }
-        catch (BrokenCircuitException ex) when (_ownsCircuit)
-        {
-            // Polly runs OnOpened on its own schedule; stop the batch before this item's slot frees, not after.
-            OnCircuitOpened(ex.InnerException);
-            throw;
-        }
+        var response = await SendWithRetriesAsync(innerClient, messages, options, item, cancellationToken).ConfigureAwait(false);
 
         item.RecordUsage(response.Usage, cost: 0m);
         return response;
@@ -105,6 +92,29 @@ internal sealed class ModelCallPipeline
             }
 
             yield return update;
+        }
+    }
+
+    /// <summary>The attempts of one model call, run through the batch's resilience pipeline (retry, circuit breaker).</summary>
+    private async Task<ChatResponse> SendWithRetriesAsync(
+        IChatClient innerClient,
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        BatchItemContext item,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await _resilience.ExecuteAsync(
+                static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, token)),
+                (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException ex) when (_ownsCircuit)
+        {
+            // Polly runs OnOpened on its own schedule; stop the batch before this item's slot frees, not after.
+            OnCircuitOpened(ex.InnerException);
+            throw;
         }
     }
 
