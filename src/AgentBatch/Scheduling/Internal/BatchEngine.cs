@@ -144,11 +144,12 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
     public void Abandon()
     {
         _abandon.Cancel();
-        RequestStop(BatchStopReason.Canceled, drain: false, skipReason: null);
+        RequestStop(BatchStopReason.Canceled, drain: false, skipReason: null, cancelInFlight: true);
     }
 
     public void Dispose()
     {
+        _calls.Dispose();
         _stop.Dispose();
         _abandon.Dispose();
     }
@@ -268,6 +269,12 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         BatchItemStatus status;
         TOutput? output = default;
         Exception? error = null;
+        if (Volatile.Read(ref _stopRequested) != 0 && !_stop.IsCancellationRequested)
+        {
+            // Dispatched just before the batch stopped without cancelling: it never starts.
+            return new BatchItemResult<TOutput>(index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero);
+        }
+
         try
         {
             token.ThrowIfCancellationRequested();
@@ -286,6 +293,16 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         {
             status = BatchItemStatus.Canceled;
             error = ex;
+        }
+        catch (BudgetExceededException ex)
+        {
+            // Refused before its first request, the item never ran; refused mid-item (a tool loop), it failed.
+            status = context.Attempts == 0 ? BatchItemStatus.Skipped : BatchItemStatus.Failed;
+            error = ex;
+            var reason = ex.Limit == BudgetLimit.Cost ? BatchStopReason.CostLimitReached : BatchStopReason.TokenLimitReached;
+
+            // Items in flight hold reservations that fit: they finish. Nothing new starts.
+            RequestStop(reason, drain: true, skipReason: ex, cancelInFlight: false);
         }
         catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
         {
@@ -340,7 +357,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
                 FirstFailure ??= new BatchItemException(result.Index, result.Error!);
             }
 
-            RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null);
+            RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null, cancelInFlight: true);
         }
 
         BatchProgress? progress = null;
@@ -389,7 +406,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
             if (stop)
             {
-                RequestStop(BatchStopReason.StopConditionMet, drain: true, skipReason: null);
+                RequestStop(BatchStopReason.StopConditionMet, drain: true, skipReason: null, cancelInFlight: true);
             }
         }
 
@@ -407,10 +424,12 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         }
 
         Log.BatchFaulted(_logger, error.GetType().Name, error);
-        RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null);
+
+        // A fault leaves in-flight items to finish: they are paid for, and their results are still good.
+        RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null, cancelInFlight: false);
     }
 
-    private void RequestStop(BatchStopReason reason, bool drain, Exception? skipReason)
+    private void RequestStop(BatchStopReason reason, bool drain, Exception? skipReason, bool cancelInFlight)
     {
         if (Interlocked.CompareExchange(ref _stopRequested, 1, 0) != 0)
         {
@@ -420,9 +439,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         StopReason = reason;
         _drainOnStop = drain;
         _skipReason = skipReason;
-
-        // A fault leaves in-flight items to finish: they were paid for, and their results are still good.
-        if (reason != BatchStopReason.Faulted || FirstFailure is not null)
+        if (cancelInFlight)
         {
             _stop.Cancel();
         }
