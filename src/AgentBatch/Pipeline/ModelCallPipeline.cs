@@ -73,6 +73,13 @@ internal sealed class ModelCallPipeline : IDisposable
         CancellationToken cancellationToken)
     {
         item.RecordCall();
+        if (item.GroupSize > 1 && options?.ResponseFormat is null or ChatResponseFormatText)
+        {
+            // A grouped request asks for its answers' shape as a schema; the caller's options are left as they were.
+            options = options?.Clone() ?? new ChatOptions();
+            options.ResponseFormat = GroupedPrompt.ResponseFormat;
+        }
+
         var requestedModel = options?.ModelId ?? GetDefaultModelId(innerClient);
         var pricing = ResolvePricing(requestedModel);
         if (_budget is { LimitsCost: true } && pricing is null)

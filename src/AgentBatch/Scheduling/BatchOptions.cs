@@ -17,6 +17,8 @@ public sealed class BatchOptions
     private int? _tokensPerMinute;
     private int? _requestsPerMinute;
     private int _defaultMaxOutputTokens = DefaultEstimatedOutputTokens;
+    private int _maxItemsPerRequest = 1;
+    private int? _maxTokensPerRequest;
 
     /// <summary>Initializes a new instance of the <see cref="BatchOptions"/> class with default values.</summary>
     public BatchOptions()
@@ -41,6 +43,8 @@ public sealed class BatchOptions
         _requestsPerMinute = other._requestsPerMinute;
         _defaultMaxOutputTokens = other._defaultMaxOutputTokens;
         TokenCounter = other.TokenCounter;
+        _maxItemsPerRequest = other._maxItemsPerRequest;
+        _maxTokensPerRequest = other._maxTokensPerRequest;
     }
 
     /// <summary>Gets or sets the most items in flight at once (the "batch size"); <see langword="null"/> for no limit.</summary>
@@ -199,6 +203,50 @@ public sealed class BatchOptions
     /// <summary>Gets or sets the token counter for estimates; <see langword="null"/> for <see cref="SharpTokenCounter.Default"/>.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public ITokenCounter? TokenCounter { get; set; }
+
+    /// <summary>Gets or sets the most items packed into one model call.</summary>
+    /// <value>The default value is 1: one call per item.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// <para>
+    /// Above 1, items are packed in input order into groups that fit <see cref="MaxTokensPerRequest"/>; each group is one
+    /// call made by one clone (the clone of the group's first item), with a prompt that numbers the items and asks for
+    /// <c>{"answers":[{"item":1,"answer":"..."}]}</c> (requested as a JSON schema where the model supports structured
+    /// output). Each answer is mapped back to its item as a reply whose text is the answer, and passed to the output
+    /// map; usage and cost are shared out by each item's tokens.
+    /// </para>
+    /// <para>
+    /// A group whose reply cannot be parsed or answers the wrong number of items is split in half and retried, down to
+    /// single items, which run as ordinary one-item calls. <see cref="MaxConcurrency"/> counts groups in flight.
+    /// </para>
+    /// </remarks>
+    public int MaxItemsPerRequest
+    {
+        get => _maxItemsPerRequest;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxItemsPerRequest));
+            _maxItemsPerRequest = value;
+        }
+    }
+
+    /// <summary>Gets or sets the most input tokens of items (their text plus the grouping prompt) packed into one call; <see langword="null"/> for no limit.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>Applies when <see cref="MaxItemsPerRequest"/> is above 1. An item that alone exceeds it fails before any call is made.</remarks>
+    public int? MaxTokensPerRequest
+    {
+        get => _maxTokensPerRequest;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxTokensPerRequest));
+            }
+
+            _maxTokensPerRequest = value;
+        }
+    }
 
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
     internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;

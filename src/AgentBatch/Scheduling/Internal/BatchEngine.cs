@@ -9,7 +9,7 @@ namespace AgentBatch.Internal;
 /// A single dispatcher reads the source and starts an item whenever a slot is free; items complete on their own
 /// flows and hand their result to the sink. Every item read from the source gets exactly one result.
 /// </remarks>
-internal sealed class BatchEngine<TItem, TOutput> : IDisposable
+internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
 {
     private readonly Func<int, IBatchAgent> _agentFactory;
     private readonly Func<TItem, string> _inputMap;
@@ -110,7 +110,15 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
         try
         {
-            await DispatchAsync(reader, slots).ConfigureAwait(false);
+            if (_options.MaxItemsPerRequest > 1)
+            {
+                await DispatchGroupsAsync(reader, slots).ConfigureAwait(false);
+            }
+            else
+            {
+                await DispatchAsync(reader, slots).ConfigureAwait(false);
+            }
+
             if (_drainOnStop && !_abandon.IsCancellationRequested)
             {
                 await DrainAsSkippedAsync(reader).ConfigureAwait(false);
