@@ -43,6 +43,7 @@ public sealed class SharpTokenCounter : ITokenCounter
 
     private static readonly ConcurrentDictionary<string, GptEncoding> Encodings = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, string> EncodingByModel = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<(string Encoding, string Role), int> RoleTokens = new();
 
     private readonly ConditionalWeakTable<string, StrongBox<int>> _o200kCache = new();
     private readonly ConditionalWeakTable<string, StrongBox<int>> _cl100kCache = new();
@@ -109,7 +110,7 @@ public sealed class SharpTokenCounter : ITokenCounter
 
         foreach (var message in messages)
         {
-            total += TokensPerMessage + Count(message.Role.Value, encoding);
+            total += TokensPerMessage + RoleTokens.GetOrAdd((encoding, message.Role.Value), static key => GetEncoding(key.Encoding).CountTokens(key.Role));
             if (!string.IsNullOrEmpty(message.AuthorName))
             {
                 total += TokensPerName + Count(message.AuthorName, encoding);

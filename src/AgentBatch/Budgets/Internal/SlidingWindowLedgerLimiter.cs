@@ -10,8 +10,8 @@ namespace AgentBatch.Internal;
 /// <para>
 /// The built-in <see cref="SlidingWindowRateLimiter"/> cannot give back permits once acquired; pacing tokens on
 /// worst-case estimates would then leave much of a tokens-per-minute limit unused. This limiter keeps a ledger of
-/// what each lease spent and when: permits return exactly one window after their lease was granted, and
-/// <see cref="Lease.Reconcile(long)"/> replaces a lease's estimate with the real figure at once.
+/// what each lease spent and when: permits return one window after their lease was granted or, once
+/// <see cref="Lease.Reconcile(long)"/> has replaced the estimate with the real figure, one window after that.
 /// </para>
 /// <para>Waiters are served first-in, first-out; time comes from a <see cref="TimeProvider"/>, so tests can drive it.</para>
 /// </remarks>
@@ -283,6 +283,12 @@ internal sealed class SlidingWindowLedgerLimiter : RateLimiter
 
             _inWindow += actualPermits - lease.Permits;
             lease.Permits = actualPermits;
+
+            // The provider may count the tokens when it answers rather than when it was asked: charging them from now
+            // keeps this window at least as strict as the provider's either way, at the cost of one call's latency.
+            _granted.Remove(lease.Node);
+            lease.GrantedAt = _timeProvider.GetTimestamp();
+            lease.Node = _granted.AddLast(lease);
             Expire();
             served = ServeWaiters();
         }
@@ -304,7 +310,7 @@ internal sealed class SlidingWindowLedgerLimiter : RateLimiter
 
         public long Permits { get; set; }
 
-        public long GrantedAt { get; }
+        public long GrantedAt { get; set; }
 
         public LinkedListNode<Lease>? Node { get; set; }
 
