@@ -6,7 +6,7 @@ namespace AgentBatch.Testing;
 /// </summary>
 /// <remarks>
 /// Wrap a responder with <see cref="Wrap"/>. Tokens are counted from the reply's <see cref="MockChatReply.PromptTokens"/>
-/// and <see cref="MockChatReply.CompletionTokens"/> (set them), at the time the reply is sent. Thread-safe.
+/// and <see cref="MockChatReply.CompletionTokens"/> (set them), when the request is answered (before any reply delay). Thread-safe.
 /// </remarks>
 public sealed class MockTokenRateLimit
 {

@@ -16,11 +16,12 @@ public sealed class PacingTests
         // report, 800 are spent and a fifth estimate (250) still does not fit until the minute has passed.
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var receivedAt = new ConcurrentQueue<(DateTimeOffset At, int Tokens)>();
-        using var server = MockChatServer.Start(_ =>
+        var providerLimit = new MockTokenRateLimit(1000, time);
+        using var server = MockChatServer.Start(providerLimit.Wrap(_ =>
         {
             receivedAt.Enqueue((time.GetUtcNow(), 200));
             return MockChatReply.Answer("ok") with { PromptTokens = 150, CompletionTokens = 50 };
-        });
+        }));
         var completed = 0;
         var waves = new Signals<int>();
         var progress = new InlineProgress(p =>
@@ -49,6 +50,8 @@ public sealed class PacingTests
         var result = await batch.WaitAsync(Signals<int>.Guard);
 
         Assert.Equal(12, result.SucceededCount);
+        Assert.Equal(0, providerLimit.RejectedCount);
+        Assert.Equal(2400, providerLimit.TotalTokensServed);
         foreach (var minute in receivedAt.GroupBy(r => r.At))
         {
             Assert.InRange(minute.Sum(r => r.Tokens), 1, 1000);
