@@ -45,6 +45,24 @@ public sealed record MockChatReply
     /// <returns>The reply.</returns>
     public static MockChatReply Answer(string text) => new() { Text = text };
 
+    /// <summary>Answers every item of a grouped request in the JSON shape AgentBatch asks for, or the single input of an ordinary one.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="answer">Maps one item's input to its answer.</param>
+    /// <returns>The reply.</returns>
+    public static MockChatReply AnswerEach(MockChatRequest request, Func<string, string> answer)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(answer);
+        var items = request.GroupedItems;
+        if (items.Count == 0)
+        {
+            return Answer(answer(request.LastUserText));
+        }
+
+        var answers = items.Select((input, i) => new { item = i + 1, answer = answer(input) });
+        return Answer(System.Text.Json.JsonSerializer.Serialize(new { answers }));
+    }
+
     /// <summary>An assistant turn that calls tools instead of answering.</summary>
     /// <param name="calls">The tool calls.</param>
     /// <returns>The reply.</returns>

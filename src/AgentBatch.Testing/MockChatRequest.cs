@@ -47,6 +47,29 @@ public sealed class MockChatRequest
     /// <summary>Gets the text of the last user message, or an empty string.</summary>
     public string LastUserText => Messages.LastOrDefault(m => m.Role == "user")?.Content ?? string.Empty;
 
+    /// <summary>Gets the inputs of a grouped request (AgentBatch's numbered <c>&lt;item n&gt;</c> blocks) in order; empty for an ordinary request.</summary>
+    public IReadOnlyList<string> GroupedItems
+    {
+        get
+        {
+            var text = LastUserText;
+            var items = new List<string>();
+            for (var n = 1; ; n++)
+            {
+                var open = $"<item {n}>\n";
+                var close = $"\n</item {n}>";
+                var start = text.IndexOf(open, StringComparison.Ordinal);
+                var end = start < 0 ? -1 : text.IndexOf(close, start + open.Length, StringComparison.Ordinal);
+                if (end < 0)
+                {
+                    return items;
+                }
+
+                items.Add(text[(start + open.Length)..end]);
+            }
+        }
+    }
+
     /// <summary>Gets the number of tool results in the request: how many tool round trips came before it.</summary>
     public int ToolResultCount => Messages.Count(m => m.Role == "tool");
 

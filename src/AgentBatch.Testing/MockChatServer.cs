@@ -72,6 +72,10 @@ public sealed class MockChatServer : IDisposable
         }
     }
 
+    /// <summary>Gets or sets the counter for usage figures a reply does not set itself; <see langword="null"/> for a rough estimate (4 characters a token).</summary>
+    /// <remarks>Set it to <see cref="SharpTokenCounter.Default"/> to report prompt tokens as OpenAI would bill them.</remarks>
+    public ITokenCounter? UsageTokenCounter { get; set; }
+
     /// <summary>Gets every request received so far, in arrival order.</summary>
     public IReadOnlyList<MockChatRequest> Requests => _requests.OrderBy(r => r.Sequence).ToArray();
 
@@ -149,7 +153,7 @@ public sealed class MockChatServer : IDisposable
         return message;
     }
 
-    private static string CompletionBody(MockChatRequest request, MockChatReply reply)
+    private string CompletionBody(MockChatRequest request, MockChatReply reply)
     {
         var message = new JsonObject { ["role"] = "assistant" };
         string finishReason;
@@ -191,9 +195,11 @@ public sealed class MockChatServer : IDisposable
 
         if (reply.IncludeUsage)
         {
-            var prompt = reply.PromptTokens ?? request.Messages.Sum(m => EstimateTokens(m.Content) + 4) + 3;
+            var counter = UsageTokenCounter;
+            Func<string, int> count = counter is null ? EstimateTokens : text => counter.CountTokens(text, request.Model);
+            var prompt = reply.PromptTokens ?? request.Messages.Sum(m => SharpTokenCounter.TokensPerMessage + count(m.Role) + count(m.Content)) + SharpTokenCounter.ReplyPrimingTokens;
             var completion = reply.CompletionTokens
-                ?? (reply.ToolCalls.Count > 0 ? reply.ToolCalls.Sum(c => EstimateTokens(c.ArgumentsJson) + 5) : EstimateTokens(reply.Text ?? string.Empty));
+                ?? (reply.ToolCalls.Count > 0 ? reply.ToolCalls.Sum(c => count(c.ArgumentsJson) + 5) : count(reply.Text ?? string.Empty));
             body["usage"] = new JsonObject
             {
                 ["prompt_tokens"] = prompt,

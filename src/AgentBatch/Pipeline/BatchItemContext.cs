@@ -32,6 +32,9 @@ internal sealed class BatchItemContext
 
     public int Index { get; }
 
+    /// <summary>Gets or sets the number of items this call answers at once; above 1 for a grouped request.</summary>
+    public int GroupSize { get; init; } = 1;
+
     public ModelCallPipeline Pipeline { get; }
 
     /// <summary>Gets the number of requests sent to the model for this item, retries included.</summary>

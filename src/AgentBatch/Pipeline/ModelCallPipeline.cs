@@ -20,22 +20,48 @@ namespace AgentBatch.Internal;
 /// <item>reconcile: replace the reservation with the usage and cost the server reported.</item>
 /// </list>
 /// </remarks>
-[System.Diagnostics.CodeAnalysis.SuppressMessage("Performance", "CA1822", Justification = "Budget and resilience policies are per-batch instance state.")]
-internal sealed class ModelCallPipeline
+internal sealed class ModelCallPipeline : IDisposable
 {
+    private static readonly TimeSpan PacingWindow = TimeSpan.FromMinutes(1);
+
     private readonly BatchOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private readonly ITokenCounter _tokenCounter;
+    private readonly BatchBudget? _budget;
+    private readonly SlidingWindowLedgerLimiter? _tokenLimiter;
+    private readonly SlidingWindowLedgerLimiter? _requestLimiter;
+    private readonly bool _needsEstimate;
     private readonly ResiliencePipeline<ChatResponse> _resilience;
     private readonly ResiliencePipeline _attemptTimeout;
     private readonly bool _ownsCircuit;
     private int _circuitOpened;
+    private IChatClient? _lastClient;
+    private string? _lastClientModel;
 
     public ModelCallPipeline(BatchOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _tokenCounter = options.TokenCounter ?? SharpTokenCounter.Default;
+        if (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue)
+        {
+            _budget = new BatchBudget(options.MaxTotalTokens, options.MaxCost);
+        }
+
+        if (options.TokensPerMinute is { } tokensPerMinute)
+        {
+            _tokenLimiter = new SlidingWindowLedgerLimiter(tokensPerMinute, PacingWindow, timeProvider);
+        }
+
+        if (options.RequestsPerMinute is { } requestsPerMinute)
+        {
+            _requestLimiter = new SlidingWindowLedgerLimiter(requestsPerMinute, PacingWindow, timeProvider);
+        }
+
+        _needsEstimate = _budget is not null || _tokenLimiter is not null;
+
         _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
         _attemptTimeout = ModelCallResilience.CreateAttemptTimeout(options, timeProvider);
         _ownsCircuit = options.ResiliencePipeline is null;
@@ -58,6 +84,8 @@ internal sealed class ModelCallPipeline
 
     public ILogger Logger => _logger;
 
+    public ITokenCounter TokenCounter => _tokenCounter;
+
     public async Task<ChatResponse> GetResponseAsync(
         IChatClient innerClient,
         IEnumerable<ChatMessage> messages,
@@ -66,9 +94,41 @@ internal sealed class ModelCallPipeline
         CancellationToken cancellationToken)
     {
         item.RecordCall();
-        var response = await SendWithRetriesAsync(innerClient, messages, options, item, cancellationToken).ConfigureAwait(false);
+        if (item.GroupSize > 1 && options?.ResponseFormat is null or ChatResponseFormatText)
+        {
+            // A grouped request asks for its answers' shape as a schema; the caller's options are left as they were.
+            options = options?.Clone() ?? new ChatOptions();
+            options.ResponseFormat = GroupedPrompt.ResponseFormat;
+        }
 
-        item.RecordUsage(response.Usage, cost: 0m);
+        var requestedModel = options?.ModelId ?? GetDefaultModelId(innerClient);
+        var pricing = ResolvePricing(requestedModel);
+        if (_budget is { LimitsCost: true } && pricing is null)
+        {
+            throw new InvalidOperationException(
+                $"MaxCost is set, but no price is known for model '{requestedModel ?? "(unspecified)"}'. Set BatchOptions.Pricing to the model's price per million tokens.");
+        }
+
+        var estimate = _needsEstimate ? Estimate(messages, options, requestedModel, pricing) : default;
+        var reservation = _budget is null ? default : await _budget.ReserveAsync(estimate.Tokens, estimate.Cost, cancellationToken).ConfigureAwait(false);
+
+        ChatResponse response;
+        try
+        {
+            response = await SendWithRetriesAsync(innerClient, messages, options, item, estimate, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (_budget is not null)
+        {
+            // The provider bills no failed request we can see; what a failure spent is unknown, so it is not charged.
+            _budget.Settle(reservation, 0, 0m);
+            throw;
+        }
+
+        var usage = response.Usage;
+        var replyPricing = _options.Pricing ?? ResolvePricing(response.ModelId) ?? pricing;
+        var cost = replyPricing?.GetCost(usage) ?? 0m;
+        _budget?.Settle(reservation, ReportedTokens(usage) ?? estimate.Tokens, usage is null ? estimate.Cost : cost);
+        item.RecordUsage(usage, cost);
         return response;
     }
 
@@ -87,12 +147,44 @@ internal sealed class ModelCallPipeline
             {
                 if (content is UsageContent usage)
                 {
-                    item.RecordUsage(usage.Details, cost: 0m);
+                    item.RecordUsage(usage.Details, ResolvePricing(update.ModelId ?? options?.ModelId)?.GetCost(usage.Details) ?? 0m);
                 }
             }
 
             yield return update;
         }
+    }
+
+    public void Dispose()
+    {
+        _tokenLimiter?.Dispose();
+        _requestLimiter?.Dispose();
+    }
+
+    private static long? ReportedTokens(UsageDetails? usage) =>
+        usage is null ? null : usage.TotalTokenCount ?? ((usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0));
+
+    private CallEstimate Estimate(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId, ModelPricing? pricing)
+    {
+        var counted = options?.ModelId is null && modelId is not null ? new ChatOptions { ModelId = modelId, Tools = options?.Tools, Instructions = options?.Instructions } : options;
+        long input = _tokenCounter.CountInputTokens(messages, counted);
+        long output = options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens;
+        return new CallEstimate(input + output, pricing?.GetCost(input, output) ?? 0m);
+    }
+
+    private ModelPricing? ResolvePricing(string? modelId) =>
+        _options.Pricing ?? (ModelPricingCatalog.TryGetPricing(modelId, out var pricing) ? pricing : null);
+
+    private string? GetDefaultModelId(IChatClient client)
+    {
+        // One client serves a whole batch, so the metadata lookup is done once, not per call.
+        if (!ReferenceEquals(Volatile.Read(ref _lastClient), client))
+        {
+            _lastClientModel = client.GetService<ChatClientMetadata>()?.DefaultModelId;
+            Volatile.Write(ref _lastClient, client);
+        }
+
+        return _lastClientModel;
     }
 
     /// <summary>The attempts of one model call, run through the batch's resilience pipeline (retry, circuit breaker).</summary>
@@ -101,13 +193,14 @@ internal sealed class ModelCallPipeline
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
         BatchItemContext item,
+        CallEstimate estimate,
         CancellationToken cancellationToken)
     {
         try
         {
             return await _resilience.ExecuteAsync(
-                static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, token)),
-                (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item),
+                static (state, token) => new ValueTask<ChatResponse>(state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Options, state.Item, state.Estimate, token)),
+                (Self: this, InnerClient: innerClient, Messages: messages, Options: options, Item: item, Estimate: estimate),
                 cancellationToken).ConfigureAwait(false);
         }
         catch (BrokenCircuitException ex) when (_ownsCircuit)
@@ -128,8 +221,12 @@ internal sealed class ModelCallPipeline
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
         BatchItemContext item,
+        CallEstimate estimate,
         CancellationToken cancellationToken)
     {
+        using var requestLease = _requestLimiter is null ? null : await _requestLimiter.AcquireLeaseAsync(1, cancellationToken).ConfigureAwait(false);
+        using var tokenLease = _tokenLimiter is null ? null : await _tokenLimiter.AcquireLeaseAsync(estimate.Tokens, cancellationToken).ConfigureAwait(false);
+
         item.RecordAttempt();
         var epoch = Concurrency?.Epoch ?? 0;
         try
@@ -138,11 +235,14 @@ internal sealed class ModelCallPipeline
                 static (state, token) => new ValueTask<ChatResponse>(state.InnerClient.GetResponseAsync(state.Messages, state.Options, token)),
                 (InnerClient: innerClient, Messages: messages, Options: options),
                 cancellationToken).ConfigureAwait(false);
+            tokenLease?.Reconcile(ReportedTokens(response.Usage) ?? estimate.Tokens);
             Concurrency?.OnSuccess();
             return response;
         }
         catch (Exception ex)
         {
+            // A refused or failed request is not charged against the provider's window.
+            tokenLease?.Reconcile(0);
             if (TransientFaults.IsRateLimited(ex))
             {
                 Concurrency?.OnRateLimited(epoch);
@@ -180,4 +280,6 @@ internal sealed class ModelCallPipeline
             Log.ConcurrencyRaised(_logger, limit);
         }
     }
+
+    private readonly record struct CallEstimate(long Tokens, decimal Cost);
 }

@@ -10,11 +10,21 @@ public sealed class BatchOptions
     /// <summary>The default value of <see cref="MaxConcurrency"/>.</summary>
     public const int DefaultMaxConcurrency = 16;
 
+    /// <summary>The default value of <see cref="DefaultMaxOutputTokens"/>.</summary>
+    public const int DefaultEstimatedOutputTokens = 1024;
+
     private int? _maxConcurrency = DefaultMaxConcurrency;
     private TimeSpan? _itemTimeout;
     private int _maxAttempts = Internal.ResilienceConstants.DefaultMaxAttempts;
     private TimeSpan? _attemptTimeout = Internal.ResilienceConstants.DefaultAttemptTimeout;
     private TimeSpan _retryBaseDelay = Internal.ResilienceConstants.DefaultRetryBaseDelay;
+    private long? _maxTotalTokens;
+    private decimal? _maxCost;
+    private int? _tokensPerMinute;
+    private int? _requestsPerMinute;
+    private int _defaultMaxOutputTokens = DefaultEstimatedOutputTokens;
+    private int _maxItemsPerRequest = 1;
+    private int? _maxTokensPerRequest;
 
     /// <summary>Initializes a new instance of the <see cref="BatchOptions"/> class with default values.</summary>
     public BatchOptions()
@@ -37,6 +47,15 @@ public sealed class BatchOptions
         _retryBaseDelay = other._retryBaseDelay;
         AdaptiveConcurrency = other.AdaptiveConcurrency;
         ResiliencePipeline = other.ResiliencePipeline;
+        _maxTotalTokens = other._maxTotalTokens;
+        _maxCost = other._maxCost;
+        Pricing = other.Pricing;
+        _tokensPerMinute = other._tokensPerMinute;
+        _requestsPerMinute = other._requestsPerMinute;
+        _defaultMaxOutputTokens = other._defaultMaxOutputTokens;
+        TokenCounter = other.TokenCounter;
+        _maxItemsPerRequest = other._maxItemsPerRequest;
+        _maxTokensPerRequest = other._maxTokensPerRequest;
     }
 
     /// <summary>Gets or sets the most items in flight at once (the "batch size"); <see langword="null"/> for no limit.</summary>
@@ -172,6 +191,154 @@ public sealed class BatchOptions
     /// client itself should be off (<c>RetryPolicy = new ClientRetryPolicy(0)</c>).
     /// </remarks>
     public ResiliencePipeline<ChatResponse>? ResiliencePipeline { get; set; }
+    /// <summary>Gets or sets the most tokens (input plus output, as the server reports them) the whole batch may use; <see langword="null"/> for no cap.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// Enforced before each call: the call's estimate (counted input tokens plus its maximum output tokens) is
+    /// reserved against what is left, and a call that does not fit is not made. When the reply arrives the
+    /// reservation is replaced by the reported usage. Items that cannot start end <see cref="BatchItemStatus.Skipped"/>
+    /// and the batch stops with <see cref="BatchStopReason.TokenLimitReached"/>.
+    /// </remarks>
+    public long? MaxTotalTokens
+    {
+        get => _maxTotalTokens;
+        set
+        {
+            if (value is { } cap)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1, nameof(MaxTotalTokens));
+            }
+
+            _maxTotalTokens = value;
+        }
+    }
+
+    /// <summary>Gets or sets the most the whole batch may cost, in the currency of <see cref="Pricing"/>; <see langword="null"/> for no cap.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <remarks>
+    /// Enforced like <see cref="MaxTotalTokens"/>, on each call's estimated cost. A cost cap needs a price: a call to a
+    /// model with no <see cref="Pricing"/> and no entry in <see cref="ModelPricingCatalog"/> fails with a clear error
+    /// instead of running uncapped.
+    /// </remarks>
+    public decimal? MaxCost
+    {
+        get => _maxCost;
+        set
+        {
+            if (value is { } cap)
+            {
+                ArgumentOutOfRangeException.ThrowIfNegative(cap, nameof(MaxCost));
+            }
+
+            _maxCost = value;
+        }
+    }
+
+    /// <summary>Gets or sets the price used for costs and <see cref="MaxCost"/>; <see langword="null"/> to look the model up in <see cref="ModelPricingCatalog"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public ModelPricing? Pricing { get; set; }
+
+    /// <summary>Gets or sets the provider's tokens-per-minute limit to pace calls under; <see langword="null"/> for no pacing.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// A call starts only when its estimate fits in a sliding one-minute window; once the reply arrives the window is
+    /// charged the reported usage instead of the estimate, so the limit is used fully without going over.
+    /// </remarks>
+    public int? TokensPerMinute
+    {
+        get => _tokensPerMinute;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(TokensPerMinute));
+            }
+
+            _tokensPerMinute = value;
+        }
+    }
+
+    /// <summary>Gets or sets the provider's requests-per-minute limit to pace calls under; <see langword="null"/> for no pacing.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    public int? RequestsPerMinute
+    {
+        get => _requestsPerMinute;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(RequestsPerMinute));
+            }
+
+            _requestsPerMinute = value;
+        }
+    }
+
+    /// <summary>Gets or sets the output tokens assumed for a call whose <c>ChatOptions.MaxOutputTokens</c> is not set, when estimating it for caps and pacing.</summary>
+    /// <value>The default value is 1,024.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>The caps' guarantee holds when replies stay within the estimate: set <c>ChatOptions.MaxOutputTokens</c> to make it exact.</remarks>
+    public int DefaultMaxOutputTokens
+    {
+        get => _defaultMaxOutputTokens;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(DefaultMaxOutputTokens));
+            _defaultMaxOutputTokens = value;
+        }
+    }
+
+    /// <summary>Gets or sets the token counter for estimates; <see langword="null"/> for <see cref="SharpTokenCounter.Default"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    public ITokenCounter? TokenCounter { get; set; }
+
+    /// <summary>Gets or sets the most items packed into one model call.</summary>
+    /// <value>The default value is 1: one call per item.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// <para>
+    /// Above 1, items are packed in input order into groups that fit <see cref="MaxTokensPerRequest"/>; each group is one
+    /// call made by one clone (the clone of the group's first item), with a prompt that numbers the items and asks for
+    /// <c>{"answers":[{"item":1,"answer":"..."}]}</c> (requested as a JSON schema where the model supports structured
+    /// output). Each answer is mapped back to its item as a reply whose text is the answer, and passed to the output
+    /// map; usage and cost are shared out by each item's tokens.
+    /// </para>
+    /// <para>
+    /// A group whose reply cannot be parsed or answers the wrong number of items is split in half and retried, down to
+    /// single items, which run as ordinary one-item calls. <see cref="MaxConcurrency"/> counts groups in flight.
+    /// </para>
+    /// </remarks>
+    public int MaxItemsPerRequest
+    {
+        get => _maxItemsPerRequest;
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxItemsPerRequest));
+            _maxItemsPerRequest = value;
+        }
+    }
+
+    /// <summary>Gets or sets the most input tokens of items (their text plus the grouping prompt) packed into one call; <see langword="null"/> for no limit.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>Applies when <see cref="MaxItemsPerRequest"/> is above 1. An item that alone exceeds it fails before any call is made.</remarks>
+    public int? MaxTokensPerRequest
+    {
+        get => _maxTokensPerRequest;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxTokensPerRequest));
+            }
+
+            _maxTokensPerRequest = value;
+        }
+    }
 
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
     internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;

@@ -9,7 +9,7 @@ namespace AgentBatch.Internal;
 /// A single dispatcher reads the source and starts an item whenever a slot is free; items complete on their own
 /// flows and hand their result to the sink. Every item read from the source gets exactly one result.
 /// </remarks>
-internal sealed class BatchEngine<TItem, TOutput> : IDisposable
+internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
 {
     private readonly Func<int, IBatchAgent> _agentFactory;
     private readonly Func<TItem, string> _inputMap;
@@ -111,7 +111,15 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
         try
         {
-            await DispatchAsync(reader, slots).ConfigureAwait(false);
+            if (_options.MaxItemsPerRequest > 1)
+            {
+                await DispatchGroupsAsync(reader, slots).ConfigureAwait(false);
+            }
+            else
+            {
+                await DispatchAsync(reader, slots).ConfigureAwait(false);
+            }
+
             if (_drainOnStop && !_abandon.IsCancellationRequested)
             {
                 await DrainAsSkippedAsync(reader).ConfigureAwait(false);
@@ -145,11 +153,12 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
     public void Abandon()
     {
         _abandon.Cancel();
-        RequestStop(BatchStopReason.Canceled, drain: false, skipReason: null);
+        RequestStop(BatchStopReason.Canceled, drain: false, skipReason: null, cancelInFlight: true);
     }
 
     public void Dispose()
     {
+        _calls.Dispose();
         _stop.Dispose();
         _abandon.Dispose();
     }
@@ -282,6 +291,12 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         BatchItemStatus status;
         TOutput? output = default;
         Exception? error = null;
+        if (Volatile.Read(ref _stopRequested) != 0 && !_stop.IsCancellationRequested)
+        {
+            // Dispatched just before the batch stopped without cancelling: it never starts.
+            return new BatchItemResult<TOutput>(index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero);
+        }
+
         try
         {
             token.ThrowIfCancellationRequested();
@@ -300,6 +315,16 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         {
             status = BatchItemStatus.Canceled;
             error = ex;
+        }
+        catch (BudgetExceededException ex)
+        {
+            // Refused before its first request, the item never ran; refused mid-item (a tool loop), it failed.
+            status = context.Attempts == 0 ? BatchItemStatus.Skipped : BatchItemStatus.Failed;
+            error = ex;
+            var reason = ex.Limit == BudgetLimit.Cost ? BatchStopReason.CostLimitReached : BatchStopReason.TokenLimitReached;
+
+            // Items in flight hold reservations that fit: they finish. Nothing new starts.
+            RequestStop(reason, drain: true, skipReason: ex, cancelInFlight: false);
         }
         catch (OperationCanceledException ex) when (timeout?.IsCancellationRequested == true)
         {
@@ -354,7 +379,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
                 FirstFailure ??= new BatchItemException(result.Index, result.Error!);
             }
 
-            RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null);
+            RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null, cancelInFlight: true);
         }
 
         BatchProgress? progress = null;
@@ -403,7 +428,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
             if (stop)
             {
-                RequestStop(BatchStopReason.StopConditionMet, drain: true, skipReason: null);
+                RequestStop(BatchStopReason.StopConditionMet, drain: true, skipReason: null, cancelInFlight: true);
             }
         }
 
@@ -421,10 +446,12 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         }
 
         Log.BatchFaulted(_logger, error.GetType().Name, error);
-        RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null);
+
+        // A fault leaves in-flight items to finish: they are paid for, and their results are still good.
+        RequestStop(BatchStopReason.Faulted, drain: false, skipReason: null, cancelInFlight: false);
     }
 
-    private void RequestStop(BatchStopReason reason, bool drain, Exception? skipReason)
+    private void RequestStop(BatchStopReason reason, bool drain, Exception? skipReason, bool cancelInFlight)
     {
         if (Interlocked.CompareExchange(ref _stopRequested, 1, 0) != 0)
         {
@@ -434,9 +461,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         StopReason = reason;
         _drainOnStop = drain;
         _skipReason = skipReason;
-
-        // A fault leaves in-flight items to finish: they were paid for, and their results are still good.
-        if (reason != BatchStopReason.Faulted || FirstFailure is not null)
+        if (cancelInFlight)
         {
             _stop.Cancel();
         }
@@ -456,7 +481,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
             Fault ??= error;
         }
 
-        RequestStop(BatchStopReason.Faulted, drain: true, skipReason: error);
+        RequestStop(BatchStopReason.Faulted, drain: true, skipReason: error, cancelInFlight: false);
     }
 
     private void ItemFinished()
