@@ -100,9 +100,23 @@ internal sealed partial class BatchEngine<TItem, TOutput>
             }
         }
 
+        if (_calls.Concurrency is { } adaptive)
+        {
+            try
+            {
+                await adaptive.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                slots?.Release();
+                await SkipAllAsync(group).ConfigureAwait(false);
+                return false;
+            }
+        }
+
         if (Volatile.Read(ref _stopRequested) != 0)
         {
-            slots?.Release();
+            ReleaseSlot(slots);
             await SkipAllAsync(group).ConfigureAwait(false);
             return false;
         }
@@ -143,7 +157,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         }
         finally
         {
-            slots?.Release();
+            ReleaseSlot(slots);
             ItemFinished();
         }
     }
