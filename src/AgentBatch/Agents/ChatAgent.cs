@@ -36,11 +36,12 @@ public sealed class ChatAgent : IBatchAgent
         Name = _options.Name;
 
         // Tool round trips are counted below the function-invocation loop, so MaxTurns bounds real model calls.
-        IChatClient pipeline = new TurnLimitingChatClient(new BatchCallChatClient(chatClient));
+        // Without tools a run is exactly one call, so there is nothing to loop over or count.
+        IChatClient pipeline = new BatchCallChatClient(chatClient);
         _resolvesTools = _options.ChatOptions?.Tools is { Count: > 0 };
         if (_resolvesTools)
         {
-            pipeline = new FunctionInvokingChatClient(pipeline) { MaximumIterationsPerRequest = _options.MaxTurns };
+            pipeline = new FunctionInvokingChatClient(new TurnLimitingChatClient(pipeline)) { MaximumIterationsPerRequest = _options.MaxTurns };
         }
 
         _pipeline = pipeline;
@@ -80,7 +81,10 @@ public sealed class ChatAgent : IBatchAgent
         ArgumentNullException.ThrowIfNull(input);
 
         _history.Add(new ChatMessage(ChatRole.User, input));
-        TurnLimitingChatClient.BeginRun(_options.MaxTurns);
+        if (_resolvesTools)
+        {
+            TurnLimitingChatClient.BeginRun(_options.MaxTurns);
+        }
 
         var response = await _pipeline.GetResponseAsync(_history, _options.ChatOptions, cancellationToken).ConfigureAwait(false);
         _history.AddRange(response.Messages);

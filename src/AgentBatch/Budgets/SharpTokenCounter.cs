@@ -41,7 +41,9 @@ public sealed class SharpTokenCounter : ITokenCounter
     // Below this length, encoding is cheaper than a cache lookup.
     private const int CacheThreshold = 256;
 
-    private static readonly ConcurrentDictionary<string, GptEncoding> Encodings = new(StringComparer.Ordinal);
+    // Lazy, not a bare GetOrAdd: loading an encoding takes about a second, and without single-flight every item of a
+    // starting batch (and every thread the pool adds while they wait) would load its own copy.
+    private static readonly ConcurrentDictionary<string, Lazy<GptEncoding>> Encodings = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, string> EncodingByModel = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<(string Encoding, string Role), int> RoleTokens = new();
 
@@ -147,7 +149,8 @@ public sealed class SharpTokenCounter : ITokenCounter
     private static string SerializeArguments(IDictionary<string, object?>? arguments) =>
         arguments is null or { Count: 0 } ? "{}" : JsonSerializer.Serialize(arguments, AIJsonUtilities.DefaultOptions);
 
-    private static GptEncoding GetEncoding(string name) => Encodings.GetOrAdd(name, static n => GptEncoding.GetEncoding(n));
+    private static GptEncoding GetEncoding(string name) =>
+        Encodings.GetOrAdd(name, static n => new Lazy<GptEncoding>(() => GptEncoding.GetEncoding(n), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
 
     private int Count(string? text, string encoding)
     {

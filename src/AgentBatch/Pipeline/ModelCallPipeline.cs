@@ -36,6 +36,7 @@ internal sealed class ModelCallPipeline : IDisposable
     private readonly ResiliencePipeline _attemptTimeout;
     private readonly bool _ownsCircuit;
     private int _circuitOpened;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, ModelPricing?> _pricingByModel = new(StringComparer.Ordinal);
     private IChatClient? _lastClient;
     private string? _lastClientModel;
 
@@ -172,8 +173,21 @@ internal sealed class ModelCallPipeline : IDisposable
         return new CallEstimate(input + output, pricing?.GetCost(input, output) ?? 0m);
     }
 
-    private ModelPricing? ResolvePricing(string? modelId) =>
-        _options.Pricing ?? (ModelPricingCatalog.TryGetPricing(modelId, out var pricing) ? pricing : null);
+    private ModelPricing? ResolvePricing(string? modelId)
+    {
+        if (_options.Pricing is { } pricing)
+        {
+            return pricing;
+        }
+
+        if (modelId is null)
+        {
+            return null;
+        }
+
+        // A batch talks to one or two model ids: look each up in the catalog once, not on every call.
+        return _pricingByModel.GetOrAdd(modelId, static id => ModelPricingCatalog.TryGetPricing(id, out var found) ? found : null);
+    }
 
     private string? GetDefaultModelId(IChatClient client)
     {

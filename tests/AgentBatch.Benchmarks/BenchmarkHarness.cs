@@ -1,0 +1,321 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using AgentBatch.Testing;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace AgentBatch.Benchmarks;
+
+/// <summary>AgentBatch against the bare <c>Parallel.ForEachAsync</c> loop it replaces, measured side by side in one process.</summary>
+public sealed class BenchmarkHarness
+{
+    private const string Instructions = "Classify the sentiment of the review as positive or negative.";
+    private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
+
+    private readonly bool _quick;
+    private readonly TextWriter _log;
+    private readonly List<BenchmarkRow> _rows = [];
+
+    private readonly ISet<int>? _only;
+
+    public BenchmarkHarness(bool quick, TextWriter log, ISet<int>? only = null)
+    {
+        _quick = quick;
+        _log = log;
+        _only = only;
+    }
+
+    /// <summary>Gets or sets extra options applied to AgentBatch's runs in sections 1 and 2, for profiling variants.</summary>
+    public Action<BatchOptions>? Configure { get; set; }
+
+    public IReadOnlyList<BenchmarkRow> Rows => _rows;
+
+    public async Task<IReadOnlyList<BenchmarkRow>> RunAsync(CancellationToken cancellationToken = default)
+    {
+        await using var server = await LoopbackChatServer.StartAsync();
+        var client = CreateClient(server.Endpoint);
+
+        Func<Task>[] sections =
+        [
+            () => LatencyBoundAsync(server, client, cancellationToken),
+            () => CpuBoundAsync(server, client, cancellationToken),
+            () => OrchestrationAsync(cancellationToken),
+            () => MemoryAsync(cancellationToken),
+            () => PacingAsync(cancellationToken),
+            () => GroupingAsync(cancellationToken),
+        ];
+        for (var i = 0; i < sections.Length; i++)
+        {
+            if (_only is null || _only.Contains(i + 1))
+            {
+                var stopwatch = Stopwatch.StartNew();
+                await sections[i]();
+                _log.WriteLine(string.Create(Invariant, $"  ({stopwatch.Elapsed.TotalSeconds:F1} s)"));
+            }
+        }
+
+        return _rows;
+    }
+
+    public string ToMarkdown()
+    {
+        var table = new System.Text.StringBuilder();
+        table.AppendLine("| figure | AgentBatch | baseline | ratio | goal | met |");
+        table.AppendLine("|---|---|---|---|---|---|");
+        foreach (var row in _rows)
+        {
+            table.AppendLine(Invariant, $"| {row.Figure} | {row.AgentBatch} | {row.Baseline} | {row.Ratio} | {row.Goal} | {row.Met} |");
+        }
+
+        return table.ToString();
+    }
+
+    internal static IChatClient CreateClient(Uri endpoint) =>
+        new OpenAIClient(new ApiKeyCredential("benchmark"), new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) })
+            .GetChatClient("gpt-4o-mini")
+            .AsIChatClient();
+
+    private static string[] Inputs(int count) =>
+        Enumerable.Range(0, count).Select(i => string.Create(Invariant, $"Review {i}: the product was fine but arrived late.")).ToArray();
+
+    private static double Median(List<double> values)
+    {
+        values.Sort();
+        return values.Count % 2 == 1 ? values[values.Count / 2] : (values[(values.Count / 2) - 1] + values[values.Count / 2]) / 2;
+    }
+
+    private static async Task<TimeSpan> TimeBareLoopAsync(IChatClient client, string[] inputs, int concurrency, CancellationToken cancellationToken)
+    {
+        var outputs = new string?[inputs.Length];
+        var options = new ChatOptions();
+        var stopwatch = Stopwatch.StartNew();
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, inputs.Length),
+            new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken },
+            async (i, token) =>
+            {
+                List<ChatMessage> messages = [new(ChatRole.System, Instructions), new(ChatRole.User, inputs[i])];
+                var response = await client.GetResponseAsync(messages, options, token);
+                outputs[i] = response.Text;
+            });
+        stopwatch.Stop();
+        Check(outputs.All(o => o == "positive"), "bare loop lost an output");
+        return stopwatch.Elapsed;
+    }
+
+    private async Task<TimeSpan> TimeAgentBatchAsync(IChatClient client, string[] inputs, int concurrency, BatchOptions? extra, CancellationToken cancellationToken)
+    {
+        var template = new ChatAgent(client, new ChatAgentOptions { Instructions = Instructions });
+        var options = extra ?? new BatchOptions();
+        if (extra is null)
+        {
+            Configure?.Invoke(options);
+        }
+
+        options.MaxConcurrency = concurrency;
+        var stopwatch = Stopwatch.StartNew();
+        var result = await new BatchRunner().RunBatchAsync(template, inputs, static s => s, static r => r.Text, options, cancellationToken);
+        stopwatch.Stop();
+        Check(result.SucceededCount == inputs.Length && result.Outputs.All(o => o == "positive"), $"AgentBatch: {result}");
+        return stopwatch.Elapsed;
+    }
+
+    private static void Check(bool condition, string message)
+    {
+        if (!condition)
+        {
+            throw new InvalidOperationException("Benchmark run was wrong: " + message);
+        }
+    }
+
+    private async Task<(double AgentBatch, double Bare)> InterleavedMediansAsync(
+        IChatClient client, int count, int concurrency, int repetitions, CancellationToken cancellationToken)
+    {
+        var inputs = Inputs(count);
+
+        // Warm-up: JIT, connection pool, server.
+        await TimeBareLoopAsync(client, inputs[..Math.Min(count, 500)], concurrency, cancellationToken);
+        await TimeAgentBatchAsync(client, inputs[..Math.Min(count, 500)], concurrency, null, cancellationToken);
+
+        var ours = new List<double>();
+        var bare = new List<double>();
+        for (var rep = 0; rep < repetitions; rep++)
+        {
+            // Alternate who goes first, so drift on a shared machine hits both alike.
+            if (rep % 2 == 0)
+            {
+                bare.Add((await TimeBareLoopAsync(client, inputs, concurrency, cancellationToken)).TotalMilliseconds);
+                ours.Add((await TimeAgentBatchAsync(client, inputs, concurrency, null, cancellationToken)).TotalMilliseconds);
+            }
+            else
+            {
+                ours.Add((await TimeAgentBatchAsync(client, inputs, concurrency, null, cancellationToken)).TotalMilliseconds);
+                bare.Add((await TimeBareLoopAsync(client, inputs, concurrency, cancellationToken)).TotalMilliseconds);
+            }
+
+            _log.WriteLine(string.Create(Invariant, $"  rep {rep + 1}: AgentBatch {ours[^1]:F0} ms, bare loop {bare[^1]:F0} ms"));
+        }
+
+        return (Median(ours), Median(bare));
+    }
+
+    private async Task LatencyBoundAsync(LoopbackChatServer server, IChatClient client, CancellationToken cancellationToken)
+    {
+        var (count, concurrency, delay, reps) = _quick ? (400, 100, 50, 1) : (4000, 100, 50, 5);
+        _log.WriteLine(string.Create(Invariant, $"1. latency-bound: N={count}, concurrency {concurrency}, {delay} ms per request, {reps} interleaved repetitions"));
+        server.Delay = TimeSpan.FromMilliseconds(delay);
+        var (ours, bare) = await InterleavedMediansAsync(client, count, concurrency, reps, cancellationToken);
+        var ideal = Math.Ceiling((double)count / concurrency) * delay;
+        var ratio = ours / bare;
+        Add(string.Create(Invariant, $"latency-bound wall time, N={count}, C={concurrency}, {delay} ms (ideal {ideal:F0} ms)"),
+            $"{ours:F0} ms", $"{bare:F0} ms", $"{ratio:F3}x", "<= 1.03x", ratio <= 1.03);
+    }
+
+    private async Task CpuBoundAsync(LoopbackChatServer server, IChatClient client, CancellationToken cancellationToken)
+    {
+        var (count, concurrency, reps) = _quick ? (1000, 32, 1) : (10_000, 32, 5);
+        _log.WriteLine(string.Create(Invariant, $"2. CPU-bound: N={count}, concurrency {concurrency}, no delay, {reps} interleaved repetitions"));
+        server.Delay = TimeSpan.Zero;
+        var (ours, bare) = await InterleavedMediansAsync(client, count, concurrency, reps, cancellationToken);
+        var oursRate = count / (ours / 1000);
+        var bareRate = count / (bare / 1000);
+        var ratio = oursRate / bareRate;
+        Add(string.Create(Invariant, $"CPU-bound requests/s, N={count}, C={concurrency}"), $"{oursRate:F0}/s", $"{bareRate:F0}/s", $"{ratio:F3}x", ">= 0.90x", ratio >= 0.90);
+    }
+
+    private async Task OrchestrationAsync(CancellationToken cancellationToken)
+    {
+        var count = _quick ? 20_000 : 200_000;
+        _log.WriteLine(string.Create(Invariant, $"3. orchestration alone: N={count}, in-memory model answering at once"));
+        var client = new InstantChatClient();
+        var inputs = Inputs(count);
+        foreach (var (name, options) in new[]
+        {
+            ("clone + run + results", new BatchOptions { MaxConcurrency = 32 }),
+            ("with token counting and caps", new BatchOptions { MaxConcurrency = 32, MaxTotalTokens = long.MaxValue / 4, MaxCost = 1_000_000m, Pricing = new ModelPricing(0.15m, 0.60m) }),
+        })
+        {
+            await TimeAgentBatchAsync(client, inputs[..Math.Min(count, 5000)], 32, new BatchOptions(options), cancellationToken);
+            var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+            var elapsed = await TimeAgentBatchAsync(client, inputs, 32, new BatchOptions(options), cancellationToken);
+            var perItem = (GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore) / (double)count;
+            Add($"orchestration: {name}", string.Create(Invariant, $"{count / elapsed.TotalSeconds:F0} items/s, {perItem:F0} B/item"), "-", "-", "-", null);
+        }
+    }
+
+    private async Task MemoryAsync(CancellationToken cancellationToken)
+    {
+        int[] sizes = _quick ? [10_000, 50_000] : [10_000, 100_000, 1_000_000];
+        _log.WriteLine("4. memory: StreamBatchAsync over growing N, in-memory model");
+        var template = new ChatAgent(new InstantChatClient(), new ChatAgentOptions { Instructions = Instructions });
+        var peaks = new List<long>();
+        foreach (var size in sizes)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            GC.Collect();
+            var baseline = GC.GetTotalMemory(forceFullCollection: true);
+            long peak = 0;
+            var seen = 0;
+            await foreach (var result in new BatchRunner().StreamBatchAsync(template, Source(size, CancellationToken.None), static i => string.Create(Invariant, $"item {i}"), static r => r.Text, new BatchOptions { MaxConcurrency = 32 }, cancellationToken))
+            {
+                if (++seen % 5000 == 0)
+                {
+                    peak = Math.Max(peak, GC.GetTotalMemory(forceFullCollection: false) - baseline);
+                }
+            }
+
+            Check(seen == size, $"stream yielded {seen} of {size}");
+            peaks.Add(peak);
+            _log.WriteLine(string.Create(Invariant, $"  N={size}: peak live heap above baseline {peak / 1024.0 / 1024.0:F1} MiB"));
+        }
+
+        var flat = peaks[^1] <= Math.Max(peaks[0] * 2, 16L * 1024 * 1024);
+        Add($"StreamBatchAsync peak heap growth, N={string.Join("/", sizes)}", string.Join(" / ", peaks.Select(p => string.Create(Invariant, $"{p / 1024.0 / 1024.0:F1} MiB"))), "-", "-", "flat with N", flat);
+
+        static async IAsyncEnumerable<int> Source(int count, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            for (var i = 0; i < count; i++)
+            {
+                yield return i;
+            }
+
+            await Task.CompletedTask;
+        }
+    }
+
+    private async Task PacingAsync(CancellationToken cancellationToken)
+    {
+        const int TokensPerMinute = 30_000;
+        var duration = _quick ? TimeSpan.FromSeconds(5) : TimeSpan.FromMinutes(3);
+        _log.WriteLine(string.Create(Invariant, $"5. pacing: {TokensPerMinute} tokens/minute enforced by the mock (429 past it), for {duration.TotalSeconds:F0} s"));
+        var limit = new MockTokenRateLimit(TokensPerMinute);
+        using var server = MockChatServer.Start(limit.Wrap(_ => MockChatReply.Answer("ok") with { PromptTokens = 250, CompletionTokens = 50, Delay = TimeSpan.FromMilliseconds(200) }));
+        var template = new ChatAgent(server.CreateChatClient(), new ChatAgentOptions { ChatOptions = new ChatOptions { MaxOutputTokens = 100 } });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        stop.CancelAfter(duration);
+        var stopwatch = Stopwatch.StartNew();
+        try
+        {
+            var options = new BatchOptions { MaxConcurrency = 16, TokensPerMinute = TokensPerMinute, TokenCounter = new FixedInputTokenCounter(250) };
+            await foreach (var _ in new BatchRunner().StreamBatchAsync(template, Endless(CancellationToken.None), static i => string.Create(Invariant, $"item {i}"), static r => r.Text, options, stop.Token))
+            {
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+
+        var minutes = stopwatch.Elapsed.TotalMinutes;
+        var share = limit.TotalTokensServed / (TokensPerMinute * minutes);
+        // Under a minute the whole first window may be spent at once, so the share is only judged on full runs.
+        Add(string.Create(Invariant, $"pacing: share of {TokensPerMinute} TPM used over {stopwatch.Elapsed.TotalSeconds:F0} s; 429s"),
+            string.Create(Invariant, $"{share:P1}; {limit.RejectedCount} x 429"), "-", "-", ">= 95%, no 429",
+            _quick ? null : share >= 0.95 && limit.RejectedCount == 0);
+
+        static async IAsyncEnumerable<int> Endless([EnumeratorCancellation] CancellationToken cancellationToken = default)
+        {
+            for (var i = 0; !cancellationToken.IsCancellationRequested; i++)
+            {
+                yield return i;
+            }
+
+            await Task.CompletedTask;
+        }
+    }
+
+    private async Task GroupingAsync(CancellationToken cancellationToken)
+    {
+        _log.WriteLine("6. grouping: billed input tokens for 200 short items under a long shared instruction");
+        using var server = MockChatServer.Start(request => MockChatReply.AnswerEach(request, input => input.Length % 2 == 0 ? "positive" : "negative"));
+        server.UsageTokenCounter = SharpTokenCounter.Default;
+        var instructions = string.Concat(Enumerable.Repeat("Classify the sentiment of the review as positive or negative, following the rubric: be strict about sarcasm, mixed feelings count as negative. ", 12));
+        var template = new ChatAgent(server.CreateChatClient("gpt-4o-mini"), new ChatAgentOptions { Instructions = instructions });
+        var reviews = Enumerable.Range(0, 200).Select(i => string.Create(Invariant, $"Review {i}: the product was {(i % 3 == 0 ? "great" : "disappointing")}.")).ToList();
+
+        var single = await new BatchRunner().RunBatchAsync(template, reviews, static s => s, static r => r.Text, new BatchOptions { MaxConcurrency = 32 }, cancellationToken);
+        var grouped = await new BatchRunner().RunBatchAsync(template, reviews, static s => s, static r => r.Text, new BatchOptions { MaxConcurrency = 32, MaxItemsPerRequest = 20 }, cancellationToken);
+        Check(single.Outputs.SequenceEqual(grouped.Outputs), "grouped answers differ from single answers");
+
+        var ours = grouped.Usage.InputTokenCount ?? 0;
+        var baseline = single.Usage.InputTokenCount ?? 0;
+        Add("grouping: billed input tokens, 200 items, 20 per request vs 1", string.Create(Invariant, $"{ours:N0}"), string.Create(Invariant, $"{baseline:N0}"), string.Create(Invariant, $"{(double)ours / baseline:F3}x"), "fewer", ours < baseline);
+    }
+
+    private void Add(string figure, string ours, string baseline, string ratio, string goal, bool? met)
+    {
+        var row = new BenchmarkRow(figure, ours, baseline, ratio, goal, met switch { true => "yes", false => "no", null => "-" });
+        _rows.Add(row);
+        _log.WriteLine($"  -> {row.AgentBatch} vs {row.Baseline} ({row.Ratio}); goal {row.Goal}: {row.Met}");
+    }
+
+    private sealed class FixedInputTokenCounter(int tokens) : ITokenCounter
+    {
+        public int CountTokens(string text, string? modelId = null) => tokens;
+
+        public int CountInputTokens(IEnumerable<ChatMessage> messages, ChatOptions? options = null) => tokens;
+    }
+}
