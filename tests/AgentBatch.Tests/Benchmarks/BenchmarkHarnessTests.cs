@@ -1,0 +1,35 @@
+using AgentBatch.Benchmarks;
+
+namespace AgentBatch.Tests.Benchmarks;
+
+/// <summary>Runs the benchmark harness in quick mode so it cannot rot. Speed is judged by the full run, never here.</summary>
+[Collection(BenchmarkCollection.Name)]
+public sealed class BenchmarkHarnessTests
+{
+    [Fact]
+    public async Task QuickMode_RunsEverySectionAndReportsEveryFigure()
+    {
+        var log = new StringWriter();
+        var harness = new BenchmarkHarness(quick: true, log);
+
+        // The harness itself throws if either contender loses or garbles an output.
+        var rows = await harness.RunAsync();
+
+        Assert.Equal(
+            ["latency-bound", "CPU-bound", "orchestration: clone", "orchestration: with token", "StreamBatchAsync", "pacing", "grouping"],
+            rows.Select(r => r.Figure).Select(f => new[] { "latency-bound", "CPU-bound", "orchestration: clone", "orchestration: with token", "StreamBatchAsync", "pacing", "grouping" }.First(f.StartsWith)));
+        Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.AgentBatch)));
+        Assert.Equal("yes", rows.Single(r => r.Figure.StartsWith("grouping", StringComparison.Ordinal)).Met);
+        Assert.Contains("0 x 429", rows.Single(r => r.Figure.StartsWith("pacing", StringComparison.Ordinal)).AgentBatch);
+        var table = harness.ToMarkdown();
+        Assert.StartsWith("| figure | AgentBatch | baseline | ratio | goal | met |", table);
+        Assert.Equal(rows.Count + 2, table.Trim().Split('\n').Length);
+    }
+}
+
+/// <summary>The harness loads both cores: it runs alone, so it cannot disturb tests that rely on prompt scheduling.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BenchmarkCollection
+{
+    public const string Name = "Benchmarks";
+}
