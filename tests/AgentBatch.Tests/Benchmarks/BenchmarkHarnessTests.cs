@@ -3,7 +3,7 @@ using AgentBatch.Benchmarks;
 namespace AgentBatch.Tests.Benchmarks;
 
 /// <summary>Runs the benchmark harness in quick mode so it cannot rot. Speed is judged by the full run, never here.</summary>
-[Collection(BenchmarkCollection.Name)]
+[Collection(BenchmarksRunAlone.Name)]
 public sealed class BenchmarkHarnessTests
 {
     [Fact]
@@ -29,7 +29,7 @@ public sealed class BenchmarkHarnessTests
 
 /// <summary>The harness loads both cores: it runs alone, so it cannot disturb tests that rely on prompt scheduling.</summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class BenchmarkCollection
+public sealed class BenchmarksRunAlone
 {
     public const string Name = "Benchmarks";
 }
