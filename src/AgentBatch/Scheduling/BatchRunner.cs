@@ -90,9 +90,7 @@ public sealed class BatchRunner
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(inputMap);
-        ArgumentNullException.ThrowIfNull(outputMap);
+        ThrowIfNullMaps(items, inputMap, outputMap);
         return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, null, options, cancellationToken);
     }
 
@@ -157,9 +155,7 @@ public sealed class BatchRunner
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(inputMap);
-        ArgumentNullException.ThrowIfNull(outputMap);
+        ThrowIfNullMaps(items, inputMap, outputMap);
         ArgumentNullException.ThrowIfNull(stopCondition);
         return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, stopCondition, options, cancellationToken);
     }
@@ -212,9 +208,7 @@ public sealed class BatchRunner
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(inputMap);
-        ArgumentNullException.ThrowIfNull(outputMap);
+        ThrowIfNullMaps(items, inputMap, outputMap);
         return StreamCoreAsync(agentFactory, items, inputMap, outputMap, null, options, cancellationToken);
     }
 
@@ -243,9 +237,7 @@ public sealed class BatchRunner
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(template);
-        ArgumentNullException.ThrowIfNull(items);
-        ArgumentNullException.ThrowIfNull(inputMap);
-        ArgumentNullException.ThrowIfNull(outputMap);
+        ThrowIfNullMaps(items, inputMap, outputMap);
         ArgumentNullException.ThrowIfNull(stopCondition);
         return StreamCoreAsync(template.Clone, items, inputMap, outputMap, stopCondition, options, cancellationToken);
     }
@@ -334,6 +326,14 @@ public sealed class BatchRunner
         {
             throw fault;
         }
+    }
+
+    private static void ThrowIfNullMaps<TItem, TOutput>(object items, Func<TItem, string> inputMap, Func<ChatResponse, TOutput> outputMap)
+    {
+        // Parameter names match the public methods', so the exceptions name the caller's argument.
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(inputMap);
+        ArgumentNullException.ThrowIfNull(outputMap);
     }
 
     private static BatchOptions Snapshot(BatchOptions? options) => options is null ? new BatchOptions() : new BatchOptions(options);
