@@ -271,15 +271,19 @@ internal sealed class ModelCallPipeline : IDisposable
         }
     }
 
-    /// <summary>Reports, once, that the breaker opened, from whichever of Polly's callback or a rejected call comes first.</summary>
+    /// <summary>Reports that the breaker opened, from Polly's callback and from every call it rejects.</summary>
+    /// <remarks>
+    /// Every report reaches the batch (stopping is idempotent there): were only the first reporter to notify, a thread
+    /// descheduled between winning that race and notifying would let every other rejected item fail instead of the
+    /// batch stopping. Only the log line is written once.
+    /// </remarks>
     private void OnCircuitOpened(Exception? lastError)
     {
-        if (Interlocked.Exchange(ref _circuitOpened, 1) != 0)
+        if (Interlocked.Exchange(ref _circuitOpened, 1) == 0)
         {
-            return;
+            Log.CircuitOpened(_logger);
         }
 
-        Log.CircuitOpened(_logger);
         CircuitOpened?.Invoke(ModelCallResilience.CircuitOpenedError(lastError));
     }
 

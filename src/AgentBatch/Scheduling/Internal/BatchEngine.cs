@@ -476,12 +476,14 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
     /// <summary>The endpoint is failing every call: stop starting items and report the unread ones as skipped, with the reason.</summary>
     private void OnCircuitOpened(Exception error)
     {
+        // Reported once per rejected call: the first report's error is the batch's, and every skipped item carries it.
+        Exception fault;
         lock (_gate)
         {
-            Fault ??= error;
+            fault = Fault ??= error;
         }
 
-        RequestStop(BatchStopReason.Faulted, drain: true, skipReason: error, cancelInFlight: false);
+        RequestStop(BatchStopReason.Faulted, drain: true, skipReason: fault, cancelInFlight: false);
     }
 
     private void ItemFinished()
