@@ -252,8 +252,10 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
 
     private async Task RunItemAsync(int index, TItem item, SemaphoreSlim? slots)
     {
-        // Leave the dispatcher's flow at once, so synchronous work in a map or agent never delays the next start.
-        await Task.Yield();
+        // The item starts on the dispatcher's thread and runs until its first real await (the network call), like a
+        // Parallel.ForEachAsync worker. A thread-pool hop here cost more CPU per item than everything else AgentBatch
+        // adds (CPU-bound benchmark: 0.74x of the bare loop with it, 1.03x without). The item's AsyncLocal context is
+        // undone when its async methods return, and the slot's waiter resumes asynchronously, so nothing leaks back.
         try
         {
             var result = await ExecuteAsync(index, item).ConfigureAwait(false);
