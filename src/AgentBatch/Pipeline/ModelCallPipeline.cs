@@ -110,6 +110,7 @@ internal sealed class ModelCallPipeline : IDisposable
                 $"MaxCost is set, but no price is known for model '{requestedModel ?? "(unspecified)"}'. Set BatchOptions.Pricing to the model's price per million tokens.");
         }
 
+        ThrowIfLargerThanContext(messages, options, requestedModel);
         var estimate = _needsEstimate ? Estimate(messages, options, requestedModel, pricing) : default;
         var reservation = _budget is null ? default : await _budget.ReserveAsync(estimate.Tokens, estimate.Cost, cancellationToken).ConfigureAwait(false);
 
@@ -171,6 +172,38 @@ internal sealed class ModelCallPipeline : IDisposable
         long input = _tokenCounter.CountInputTokens(messages, counted);
         long output = options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens;
         return new CallEstimate(input + output, pricing?.GetCost(input, output) ?? 0m);
+    }
+
+    /// <summary>Refuses a call whose input cannot fit the model's context window, before anything is sent or reserved.</summary>
+    private void ThrowIfLargerThanContext(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId)
+    {
+        var window = _options.MaxInputTokens ?? (ModelContextWindows.TryGetContextWindow(modelId, out var known) ? known : 0);
+        if (window == 0)
+        {
+            return;
+        }
+
+        // A token is at least one character, so text no longer than the window in characters always fits: count only beyond that.
+        long characters = options?.Instructions?.Length ?? 0;
+        foreach (var message in messages)
+        {
+            foreach (var content in message.Contents)
+            {
+                characters += content is TextContent text ? text.Text.Length : 0;
+            }
+        }
+
+        if (characters <= window)
+        {
+            return;
+        }
+
+        var counted = options?.ModelId is null && modelId is not null ? new ChatOptions { ModelId = modelId, Tools = options?.Tools, Instructions = options?.Instructions } : options;
+        var tokens = _tokenCounter.CountInputTokens(messages, counted);
+        if (tokens > window)
+        {
+            throw new ContextWindowExceededException(modelId, tokens, window);
+        }
     }
 
     private ModelPricing? ResolvePricing(string? modelId)

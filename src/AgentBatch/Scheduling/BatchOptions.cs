@@ -25,6 +25,7 @@ public sealed class BatchOptions
     private int _defaultMaxOutputTokens = DefaultEstimatedOutputTokens;
     private int _maxItemsPerRequest = 1;
     private int? _maxTokensPerRequest;
+    private int? _maxInputTokens;
 
     /// <summary>Initializes a new instance of the <see cref="BatchOptions"/> class with default values.</summary>
     public BatchOptions()
@@ -56,6 +57,7 @@ public sealed class BatchOptions
         TokenCounter = other.TokenCounter;
         _maxItemsPerRequest = other._maxItemsPerRequest;
         _maxTokensPerRequest = other._maxTokensPerRequest;
+        _maxInputTokens = other._maxInputTokens;
     }
 
     /// <summary>Gets or sets the most items in flight at once (the "batch size"); <see langword="null"/> for no limit.</summary>
@@ -337,6 +339,28 @@ public sealed class BatchOptions
             }
 
             _maxTokensPerRequest = value;
+        }
+    }
+
+    /// <summary>Gets or sets the most input tokens one call may carry; <see langword="null"/> for the model's context window from <see cref="ModelContextWindows"/>.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <remarks>
+    /// A call whose input (counted with <see cref="TokenCounter"/>) is larger fails its item with
+    /// <see cref="ContextWindowExceededException"/> before it is sent. Inputs shorter in characters than the limit are
+    /// never counted for this check, so it costs nothing on ordinary items. Unknown models are not checked.
+    /// </remarks>
+    public int? MaxInputTokens
+    {
+        get => _maxInputTokens;
+        set
+        {
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxInputTokens));
+            }
+
+            _maxInputTokens = value;
         }
     }
 

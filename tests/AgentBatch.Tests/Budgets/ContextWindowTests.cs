@@ -1,0 +1,56 @@
+using AgentBatch.Testing;
+
+namespace AgentBatch.Tests.Budgets;
+
+/// <summary>An input larger than the model's context fails its own item, clearly, before anything is sent.</summary>
+public sealed class ContextWindowTests : IDisposable
+{
+    private readonly MockChatServer _server = MockChatServer.Start();
+
+    public void Dispose() => _server.Dispose();
+
+    [Fact]
+    public async Task RunBatchAsync_InputLargerThanTheModelsContext_FailsThatItemWithoutCalling()
+    {
+        var template = new ChatAgent(_server.CreateChatClient("gpt-4"));
+        var huge = string.Join(' ', Enumerable.Range(0, 12_000).Select(i => $"word{i}"));
+
+        var result = await new BatchRunner().RunBatchAsync(template, ["short", huge, "also short"], s => s, r => r.Text);
+
+        var error = Assert.IsType<ContextWindowExceededException>(result.Items[1].Error);
+        Assert.Equal(8_192, error.ContextWindow);
+        Assert.True(error.InputTokens > 8_192);
+        Assert.Contains("context window of model 'gpt-4'", error.Message);
+        Assert.Equal(0, result.Items[1].Attempts);
+        Assert.Equal(["Echo: short", null, "Echo: also short"], result.Outputs);
+        Assert.Equal(2, _server.RequestCount);
+    }
+
+    [Fact]
+    public async Task RunBatchAsync_MaxInputTokens_AppliesToModelsWithoutAKnownWindow()
+    {
+        var template = new ChatAgent(_server.CreateChatClient("house-model"));
+        var long400 = string.Join(' ', Enumerable.Repeat("lorem", 80));
+
+        var result = await new BatchRunner().RunBatchAsync(template, ["hi", long400], s => s, r => r.Text, new BatchOptions { MaxInputTokens = 50 });
+
+        Assert.Equal(BatchItemStatus.Succeeded, result.Items[0].Status);
+        Assert.IsType<ContextWindowExceededException>(result.Items[1].Error);
+        Assert.Equal(1, _server.RequestCount);
+    }
+
+    [Theory]
+    [InlineData("gpt-4o-mini-2024-07-18", 128_000)]
+    [InlineData("gpt-4-0613", 8_192)]
+    [InlineData("gpt-4.1", 1_047_576)]
+    [InlineData("o3-mini", 200_000)]
+    public void TryGetContextWindow_MatchesTheModelFamily(string model, int expected)
+    {
+        Assert.True(ModelContextWindows.TryGetContextWindow(model, out var tokens));
+        Assert.Equal(expected, tokens);
+    }
+
+    [Fact]
+    public void MaxInputTokens_BelowOne_Throws() =>
+        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { MaxInputTokens = 0 });
+}
