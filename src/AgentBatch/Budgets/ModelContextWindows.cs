@@ -31,23 +31,6 @@ public static class ModelContextWindows
     /// <returns><see langword="true"/> when the model is in the table.</returns>
     public static bool TryGetContextWindow(string? modelId, out int tokens)
     {
-        tokens = 0;
-        if (string.IsNullOrWhiteSpace(modelId))
-        {
-            return false;
-        }
-
-        var name = modelId[(modelId.LastIndexOf('/') + 1)..];
-        foreach (var (prefix, size) in Table)
-        {
-            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-                && (name.Length == prefix.Length || name[prefix.Length] == '-'))
-            {
-                tokens = size;
-                return true;
-            }
-        }
-
-        return false;
+        return AgentBatch.Internal.ModelFamilyTable.TryFind(Table, modelId, out tokens);
     }
 }

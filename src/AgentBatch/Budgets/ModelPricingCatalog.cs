@@ -35,23 +35,8 @@ public static class ModelPricingCatalog
     /// <returns><see langword="true"/> when the model is in the table.</returns>
     public static bool TryGetPricing(string? modelId, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ModelPricing? pricing)
     {
-        pricing = null;
-        if (string.IsNullOrWhiteSpace(modelId))
-        {
-            return false;
-        }
-
-        var name = modelId[(modelId.LastIndexOf('/') + 1)..];
-        foreach (var (prefix, price) in Table)
-        {
-            if (name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase)
-                && (name.Length == prefix.Length || name[prefix.Length] == '-'))
-            {
-                pricing = price;
-                return true;
-            }
-        }
-
-        return false;
+        var found = AgentBatch.Internal.ModelFamilyTable.TryFind(Table, modelId, out var match);
+        pricing = found ? match : null;
+        return found;
     }
 }

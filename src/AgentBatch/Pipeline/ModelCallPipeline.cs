@@ -168,8 +168,7 @@ internal sealed class ModelCallPipeline : IDisposable
 
     private CallEstimate Estimate(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId, ModelPricing? pricing)
     {
-        var counted = options?.ModelId is null && modelId is not null ? new ChatOptions { ModelId = modelId, Tools = options?.Tools, Instructions = options?.Instructions } : options;
-        long input = _tokenCounter.CountInputTokens(messages, counted);
+        long input = _tokenCounter.CountInputTokens(messages, WithModel(options, modelId));
         long output = options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens;
         return new CallEstimate(input + output, pricing?.GetCost(input, output) ?? 0m);
     }
@@ -198,13 +197,18 @@ internal sealed class ModelCallPipeline : IDisposable
             return;
         }
 
-        var counted = options?.ModelId is null && modelId is not null ? new ChatOptions { ModelId = modelId, Tools = options?.Tools, Instructions = options?.Instructions } : options;
-        var tokens = _tokenCounter.CountInputTokens(messages, counted);
+        var tokens = _tokenCounter.CountInputTokens(messages, WithModel(options, modelId));
         if (tokens > window)
         {
             throw new ContextWindowExceededException(modelId, tokens, window);
         }
     }
+
+    /// <summary>The options to count under: the client's default model stands in when the call names none.</summary>
+    private static ChatOptions? WithModel(ChatOptions? options, string? modelId) =>
+        options?.ModelId is null && modelId is not null
+            ? new ChatOptions { ModelId = modelId, Tools = options?.Tools, Instructions = options?.Instructions }
+            : options;
 
     private ModelPricing? ResolvePricing(string? modelId)
     {
