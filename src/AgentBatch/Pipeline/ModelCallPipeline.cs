@@ -25,7 +25,6 @@ internal sealed class ModelCallPipeline : IDisposable
     private static readonly TimeSpan PacingWindow = TimeSpan.FromMinutes(1);
 
     private readonly BatchOptions _options;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ITokenCounter _tokenCounter;
     private readonly BatchBudget? _budget;
@@ -43,7 +42,6 @@ internal sealed class ModelCallPipeline : IDisposable
     public ModelCallPipeline(BatchOptions options, TimeProvider timeProvider, ILogger logger)
     {
         _options = options;
-        _timeProvider = timeProvider;
         _logger = logger;
         _tokenCounter = options.TokenCounter ?? SharpTokenCounter.Default;
         if (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue)
@@ -73,17 +71,11 @@ internal sealed class ModelCallPipeline : IDisposable
         }
     }
 
-    /// <summary>Raised once when the default pipeline's circuit breaker opens: the endpoint is failing every call.</summary>
+    /// <summary>Raised when the default pipeline's circuit breaker opens, and again for every call it rejects: the endpoint is failing every call.</summary>
     public event Action<Exception>? CircuitOpened;
 
     /// <summary>Gets the adaptive limit on items in flight, or <see langword="null"/> when it is off.</summary>
     public AdaptiveConcurrencyLimiter? Concurrency { get; }
-
-    public BatchOptions Options => _options;
-
-    public TimeProvider TimeProvider => _timeProvider;
-
-    public ILogger Logger => _logger;
 
     public ITokenCounter TokenCounter => _tokenCounter;
 
@@ -110,8 +102,8 @@ internal sealed class ModelCallPipeline : IDisposable
                 $"MaxCost is set, but no price is known for model '{requestedModel ?? "(unspecified)"}'. Set BatchOptions.Pricing to the model's price per million tokens.");
         }
 
-        ThrowIfLargerThanContext(messages, options, requestedModel);
-        var estimate = _needsEstimate ? Estimate(messages, options, requestedModel, pricing) : default;
+        var countedInput = CountIfBeyondContextWindow(messages, options, requestedModel);
+        var estimate = _needsEstimate ? Estimate(messages, options, requestedModel, pricing, countedInput) : default;
         var reservation = _budget is null ? default : await _budget.ReserveAsync(estimate.Tokens, estimate.Cost, cancellationToken).ConfigureAwait(false);
 
         ChatResponse response;
@@ -166,20 +158,21 @@ internal sealed class ModelCallPipeline : IDisposable
     private static long? ReportedTokens(UsageDetails? usage) =>
         usage is null ? null : usage.TotalTokenCount ?? ((usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0));
 
-    private CallEstimate Estimate(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId, ModelPricing? pricing)
+    private CallEstimate Estimate(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId, ModelPricing? pricing, int? countedInput)
     {
-        long input = _tokenCounter.CountInputTokens(messages, WithModel(options, modelId));
+        long input = countedInput ?? _tokenCounter.CountInputTokens(messages, WithModel(options, modelId));
         long output = options?.MaxOutputTokens ?? _options.DefaultMaxOutputTokens;
         return new CallEstimate(input + output, pricing?.GetCost(input, output) ?? 0m);
     }
 
     /// <summary>Refuses a call whose input cannot fit the model's context window, before anything is sent or reserved.</summary>
-    private void ThrowIfLargerThanContext(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId)
+    /// <returns>The counted input tokens when the check had to count them (the estimate reuses them), otherwise <see langword="null"/>.</returns>
+    private int? CountIfBeyondContextWindow(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId)
     {
         var window = _options.MaxInputTokens ?? (ModelContextWindows.TryGetContextWindow(modelId, out var known) ? known : 0);
         if (window == 0)
         {
-            return;
+            return null;
         }
 
         // A token is at least one character, so text no longer than the window in characters always fits: count only beyond that.
@@ -194,14 +187,11 @@ internal sealed class ModelCallPipeline : IDisposable
 
         if (characters <= window)
         {
-            return;
+            return null;
         }
 
         var tokens = _tokenCounter.CountInputTokens(messages, WithModel(options, modelId));
-        if (tokens > window)
-        {
-            throw new ContextWindowExceededException(modelId, tokens, window);
-        }
+        return tokens > window ? throw new ContextWindowExceededException(modelId, tokens, window) : tokens;
     }
 
     /// <summary>The options to count under: the client's default model stands in when the call names none.</summary>

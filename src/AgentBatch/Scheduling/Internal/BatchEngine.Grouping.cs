@@ -13,29 +13,8 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         var group = new List<GroupMember>(maxItems);
         var groupTokens = 0L;
 
-        while (Volatile.Read(ref _stopRequested) == 0)
+        while (Volatile.Read(ref _stopRequested) == 0 && await TryReadNextAsync(reader).ConfigureAwait(false))
         {
-            bool hasItem;
-            try
-            {
-                hasItem = await reader.MoveNextAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (Exception ex)
-            {
-                SetFault(ex);
-                break;
-            }
-
-            if (!hasItem)
-            {
-                _total = _started;
-                break;
-            }
-
             var index = _started++;
             var item = reader.Current;
             GroupMember member;
@@ -87,36 +66,8 @@ internal sealed partial class BatchEngine<TItem, TOutput>
     /// <summary>Starts a group when a slot frees up; <see langword="false"/> (and the group skipped) when the batch stopped first.</summary>
     private async Task<bool> StartGroupAsync(List<GroupMember> group, SemaphoreSlim? slots)
     {
-        if (slots is not null)
+        if (!await AcquireSlotAsync(slots).ConfigureAwait(false))
         {
-            try
-            {
-                await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                await SkipAllAsync(group).ConfigureAwait(false);
-                return false;
-            }
-        }
-
-        if (_calls.Concurrency is { } adaptive)
-        {
-            try
-            {
-                await adaptive.WaitAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                slots?.Release();
-                await SkipAllAsync(group).ConfigureAwait(false);
-                return false;
-            }
-        }
-
-        if (Volatile.Read(ref _stopRequested) != 0)
-        {
-            ReleaseSlot(slots);
             await SkipAllAsync(group).ConfigureAwait(false);
             return false;
         }
@@ -132,7 +83,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         {
             foreach (var member in group)
             {
-                await CompleteAsync(new BatchItemResult<TOutput>(member.Index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero)).ConfigureAwait(false);
+                await CompleteAsync(Skipped(member.Index)).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (_abandon.IsCancellationRequested)

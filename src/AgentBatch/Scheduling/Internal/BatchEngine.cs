@@ -165,60 +165,11 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
 
     private async Task DispatchAsync(ItemReader<TItem> reader, SemaphoreSlim? slots)
     {
-        while (true)
+        while (await AcquireSlotAsync(slots).ConfigureAwait(false))
         {
-            if (slots is not null)
-            {
-                try
-                {
-                    await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
-
-            if (_calls.Concurrency is { } adaptive)
-            {
-                try
-                {
-                    await adaptive.WaitAsync(_stop.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    slots?.Release();
-                    return;
-                }
-            }
-
-            if (Volatile.Read(ref _stopRequested) != 0)
+            if (!await TryReadNextAsync(reader).ConfigureAwait(false))
             {
                 ReleaseSlot(slots);
-                return;
-            }
-
-            bool hasItem;
-            try
-            {
-                hasItem = await reader.MoveNextAsync().ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (_stop.IsCancellationRequested)
-            {
-                ReleaseSlot(slots);
-                return;
-            }
-            catch (Exception ex)
-            {
-                ReleaseSlot(slots);
-                SetFault(ex);
-                return;
-            }
-
-            if (!hasItem)
-            {
-                ReleaseSlot(slots);
-                _total = _started;
                 return;
             }
 
@@ -228,6 +179,71 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         }
     }
 
+    /// <summary>Waits for room in the window, then under adaptive concurrency; <see langword="false"/>, holding nothing, once the batch stops.</summary>
+    private async ValueTask<bool> AcquireSlotAsync(SemaphoreSlim? slots)
+    {
+        if (slots is not null)
+        {
+            try
+            {
+                await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
+            }
+        }
+
+        if (_calls.Concurrency is { } adaptive)
+        {
+            try
+            {
+                await adaptive.WaitAsync(_stop.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                slots?.Release();
+                return false;
+            }
+        }
+
+        if (Volatile.Read(ref _stopRequested) != 0)
+        {
+            ReleaseSlot(slots);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Moves to the next item; <see langword="false"/> at the end of the source (the total is then known), when cancelled, or when the source throws (the batch faults).</summary>
+    private async ValueTask<bool> TryReadNextAsync(ItemReader<TItem> reader)
+    {
+        try
+        {
+            if (await reader.MoveNextAsync().ConfigureAwait(false))
+            {
+                return true;
+            }
+
+            _total = _started;
+            return false;
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            SetFault(ex);
+            return false;
+        }
+    }
+
+    /// <summary>The result of an item that never started because the batch stopped first.</summary>
+    private BatchItemResult<TOutput> Skipped(int index) =>
+        new(index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero);
+
     private async Task DrainAsSkippedAsync(ItemReader<TItem> reader)
     {
         try
@@ -235,8 +251,7 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
             while (await reader.MoveNextAsync().ConfigureAwait(false))
             {
                 var index = _started++;
-                var skipped = new BatchItemResult<TOutput>(index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero);
-                await CompleteAsync(skipped).ConfigureAwait(false);
+                await CompleteAsync(Skipped(index)).ConfigureAwait(false);
             }
 
             _total = _started;
@@ -296,7 +311,7 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         if (Volatile.Read(ref _stopRequested) != 0 && !_stop.IsCancellationRequested)
         {
             // Dispatched just before the batch stopped without cancelling: it never starts.
-            return new BatchItemResult<TOutput>(index, BatchItemStatus.Skipped, default, _skipReason, null, 0m, 0, TimeSpan.Zero);
+            return Skipped(index);
         }
 
         try
