@@ -1,0 +1,250 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using AgentBatch.Hosting.Internal;
+using Microsoft.Data.Sqlite;
+
+namespace AgentBatch.Hosting;
+
+/// <summary>The embedded checkpoint store: one SQLite file, written ahead of <c>results.jsonl</c>.</summary>
+/// <remarks>
+/// Each result is committed in its own transaction before the worker writes its line, so a process killed at any instant
+/// loses no finished document: on restart the worker rebuilds <c>results.jsonl</c> from this store. The database runs
+/// in write-ahead-log mode; a power loss (not a process crash) may roll back the last commits, whose documents then run
+/// again. Safe for concurrent use.
+/// </remarks>
+public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposable
+{
+    private const string Schema = """
+        PRAGMA journal_mode = WAL;
+        CREATE TABLE IF NOT EXISTS sets (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            name TEXT NOT NULL,
+            run INTEGER NOT NULL,
+            state INTEGER NOT NULL,
+            started_at TEXT NOT NULL);
+        CREATE INDEX IF NOT EXISTS sets_by_name ON sets (name, id);
+        CREATE TABLE IF NOT EXISTS results (
+            set_id INTEGER NOT NULL,
+            key TEXT NOT NULL,
+            line TEXT NOT NULL,
+            PRIMARY KEY (set_id, key));
+        """;
+
+    private readonly string _connectionString;
+    private readonly TimeProvider _timeProvider;
+    private readonly SemaphoreSlim _writeGate = new(1, 1);
+    private readonly SemaphoreSlim _readGate = new(1, 1);
+    private readonly Lazy<(SqliteConnection Writer, SqliteConnection Reader)> _connections;
+    private bool _disposed;
+
+    /// <summary>Initializes a new instance of the <see cref="SqliteCheckpointStore"/> class over a database file, created if missing.</summary>
+    /// <param name="databasePath">The SQLite file; its folder is created if missing.</param>
+    /// <param name="timeProvider">The clock that stamps runs; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentException"><paramref name="databasePath"/> is <see langword="null"/> or empty.</exception>
+    public SqliteCheckpointStore(string databasePath, TimeProvider? timeProvider = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(databasePath);
+        DatabasePath = Path.GetFullPath(databasePath);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _connectionString = new SqliteConnectionStringBuilder
+        {
+            DataSource = DatabasePath,
+            Mode = SqliteOpenMode.ReadWriteCreate,
+            DefaultTimeout = 30,
+        }.ToString();
+        _connections = new Lazy<(SqliteConnection, SqliteConnection)>(Open, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    /// <summary>Gets the full path of the database file.</summary>
+    public string DatabasePath { get; }
+
+    /// <inheritdoc />
+    public async Task<DocumentSetCheckpoint> OpenSetAsync(string setName, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(setName);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = Connections.Writer;
+            using (var latest = connection.CreateCommand())
+            {
+                latest.CommandText = "SELECT id, state, started_at, run FROM sets WHERE name = $name ORDER BY id DESC LIMIT 1";
+                latest.Parameters.AddWithValue("$name", setName);
+                using var reader = latest.ExecuteReader();
+                if (reader.Read())
+                {
+                    var state = (DocumentSetState)reader.GetInt32(1);
+                    var run = reader.GetInt32(3);
+                    if (state != DocumentSetState.Archived)
+                    {
+                        return new DocumentSetCheckpoint(
+                            reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
+                            setName,
+                            state,
+                            DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
+                            run);
+                    }
+
+                    return Insert(connection, setName, run + 1);
+                }
+            }
+
+            return Insert(connection, setName, 1);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> IsRecordedAsync(DocumentSetCheckpoint run, string documentKey, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(documentKey);
+        await _readGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Connections.Reader.CreateCommand();
+            command.CommandText = "SELECT 1 FROM results WHERE set_id = $set AND key = $key";
+            command.Parameters.AddWithValue("$set", ParseId(run));
+            command.Parameters.AddWithValue("$key", documentKey);
+            return command.ExecuteScalar() is not null;
+        }
+        finally
+        {
+            _readGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<bool> RecordAsync(DocumentSetCheckpoint run, DocumentResult result, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(result);
+        var line = JsonSerializer.Serialize(result, HostingJsonContext.Default.DocumentResult);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Connections.Writer.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO results (set_id, key, line) VALUES ($set, $key, $line)";
+            command.Parameters.AddWithValue("$set", ParseId(run));
+            command.Parameters.AddWithValue("$key", result.Key);
+            command.Parameters.AddWithValue("$line", line);
+            return command.ExecuteNonQuery() == 1;
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public async IAsyncEnumerable<DocumentResult> ReadResultsAsync(
+        DocumentSetCheckpoint run, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+
+        // A connection of its own, so a long read never holds up recording.
+        var connection = new SqliteConnection(_connectionString);
+        await using (connection.ConfigureAwait(false))
+        {
+            await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT line FROM results WHERE set_id = $set ORDER BY rowid";
+            command.Parameters.AddWithValue("$set", ParseId(run));
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return JsonSerializer.Deserialize(reader.GetString(0), HostingJsonContext.Default.DocumentResult)
+                        ?? throw new InvalidDataException($"The checkpoint store '{DatabasePath}' holds an empty result for set '{run.SetName}'.");
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async Task SetStateAsync(DocumentSetCheckpoint run, DocumentSetState state, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Connections.Writer.CreateCommand();
+            command.CommandText = "UPDATE sets SET state = $state WHERE id = $set";
+            command.Parameters.AddWithValue("$state", (int)state);
+            command.Parameters.AddWithValue("$set", ParseId(run));
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <summary>Closes the store's connections.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_connections.IsValueCreated)
+        {
+            _connections.Value.Writer.Dispose();
+            _connections.Value.Reader.Dispose();
+        }
+
+        _writeGate.Dispose();
+        _readGate.Dispose();
+    }
+
+    private (SqliteConnection Writer, SqliteConnection Reader) Connections
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            return _connections.Value;
+        }
+    }
+
+    private static long ParseId(DocumentSetCheckpoint set) =>
+        long.TryParse(set.SetId, NumberStyles.None, CultureInfo.InvariantCulture, out var id)
+            ? id
+            : throw new ArgumentException($"'{set.SetId}' is not a run of this checkpoint store.", nameof(set));
+
+    private DocumentSetCheckpoint Insert(SqliteConnection connection, string setName, int run)
+    {
+        var startedAt = _timeProvider.GetUtcNow();
+        using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO sets (name, run, state, started_at) VALUES ($name, $run, $state, $started); SELECT last_insert_rowid();";
+        command.Parameters.AddWithValue("$name", setName);
+        command.Parameters.AddWithValue("$run", run);
+        command.Parameters.AddWithValue("$state", (int)DocumentSetState.Running);
+        command.Parameters.AddWithValue("$started", startedAt.ToString("O", CultureInfo.InvariantCulture));
+        var id = (long)command.ExecuteScalar()!;
+        return new DocumentSetCheckpoint(id.ToString(CultureInfo.InvariantCulture), setName, DocumentSetState.Running, startedAt, run);
+    }
+
+    private (SqliteConnection Writer, SqliteConnection Reader) Open()
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
+        var writer = new SqliteConnection(_connectionString);
+        writer.Open();
+        using (var schema = writer.CreateCommand())
+        {
+            schema.CommandText = Schema;
+            schema.ExecuteNonQuery();
+        }
+
+        var reader = new SqliteConnection(_connectionString);
+        reader.Open();
+        return (writer, reader);
+    }
+}
