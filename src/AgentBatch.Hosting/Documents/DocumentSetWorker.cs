@@ -37,6 +37,7 @@ public sealed class DocumentSetWorker : BackgroundService
     private readonly ILogger _logger;
     private readonly DocumentSetReader _reader;
     private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _intake = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Dictionary<string, long> _deferredUntil = new(StringComparer.Ordinal);
 
@@ -91,6 +92,9 @@ public sealed class DocumentSetWorker : BackgroundService
     /// <returns>A task that completes when the worker has stopped or the timeout has passed.</returns>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _intake.CancelAsync().ConfigureAwait(false);
+        Log.WorkerStopping(_logger);
+
         // Abandoned documents are not recorded, so they run again on the next start.
         using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
@@ -101,10 +105,17 @@ public sealed class DocumentSetWorker : BackgroundService
     {
         base.Dispose();
         _abort.Dispose();
+        _intake.Dispose();
     }
 
     /// <inheritdoc />
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _intake.Token);
+        await ExecuteCoreAsync(stopping.Token).ConfigureAwait(false);
+    }
+
+    private async Task ExecuteCoreAsync(CancellationToken stoppingToken)
     {
         // Let the host finish starting before the first scan.
         await Task.Yield();

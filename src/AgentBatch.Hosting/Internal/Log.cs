@@ -35,6 +35,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Document '{Document}' of set '{Set}' ended {Status}.")]
     public static partial void DocumentFinished(ILogger logger, string set, string document, BatchItemStatus status);
 
+    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Document worker stopping: no new document starts; documents in flight finish and are recorded.")]
+    public static partial void WorkerStopping(ILogger logger);
+
     [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Job manager started: concurrency {MaxConcurrency}, {Queued} task(s) queued.")]
     public static partial void JobsStarted(ILogger logger, int? maxConcurrency, int queued);
 
