@@ -345,7 +345,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         {
             var results = _runner.StreamBatchAsync(
                 index => new CancelableAgent(_template.Clone(index), inFlight[index].Cancellation!.Token),
-                DequeueAsync(inFlight, run.Graceful.Token),
+                DequeueAsync(inFlight, options.MaxConcurrency!.Value, run.Graceful.Token),
                 static task => task.Input,
                 static response => response.Text,
                 options,
@@ -381,13 +381,11 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 _run = null;
                 SignalIdleIfIdle(force: true);
             }
-
-            run.Dispose();
         }
     }
 
     /// <summary>The batch's item source: the highest-priority queued task each time a slot frees, until a graceful stop.</summary>
-    private async IAsyncEnumerable<JobTask> DequeueAsync(ConcurrentDictionary<int, JobTask> inFlight, [EnumeratorCancellation] CancellationToken stopping)
+    private async IAsyncEnumerable<JobTask> DequeueAsync(ConcurrentDictionary<int, JobTask> inFlight, int maxConcurrency, [EnumeratorCancellation] CancellationToken stopping)
     {
         var index = 0;
         while (!stopping.IsCancellationRequested)
@@ -396,7 +394,9 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
             Task changed;
             lock (_gate)
             {
-                while (_queue.TryDequeue(out var candidate, out _))
+                // The runner frees a slot just before this manager has taken in the finished task's result: waiting for
+                // that keeps the Running count within MaxConcurrency at every instant.
+                while (_running < maxConcurrency && _queue.TryDequeue(out var candidate, out _))
                 {
                     if (candidate.Status == BatchTaskStatus.Queued)
                     {
@@ -482,6 +482,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
             }
 
             run.FinishedSinceStart++;
+            SignalQueueChanged();
         }
 
         return withinBudget;
@@ -533,7 +534,11 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
     }
 
     /// <summary>One start-to-stop span of the manager.</summary>
-    private sealed class JobRun : IDisposable
+    /// <remarks>
+    /// Its token sources are left to the garbage collector: they have no timers or links, and a StopAsync racing the
+    /// run's end must still be able to cancel them.
+    /// </remarks>
+    private sealed class JobRun
     {
         public JobRun(long startedTimestamp) => StartedTimestamp = startedTimestamp;
 
@@ -548,11 +553,5 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         public int FinishedSinceStart { get; set; }
 
         public Exception? Fault { get; set; }
-
-        public void Dispose()
-        {
-            Graceful.Dispose();
-            Immediate.Dispose();
-        }
     }
 }
