@@ -24,14 +24,8 @@ internal static class AnalyzerApp
         var maxCost = new Option<decimal?>("--max-cost")
         {
             Description = "Start no more files once the batch would cost more than this, in US dollars",
+            CustomParser = OptionParsers.PositiveNumber("--max-cost"),
         };
-        maxCost.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<decimal?>() is <= 0)
-            {
-                result.AddError("--max-cost must be above 0");
-            }
-        });
 
         var common = new CommonSampleOptions(defaultMaxConcurrency: 4, defaultMockLatencyMilliseconds: 300);
         var command = new RootCommand("Reviews source files for security flaws with one AgentBatch agent clone per file.") { folder, output, maxCost };

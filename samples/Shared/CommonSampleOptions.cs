@@ -14,27 +14,15 @@ public sealed class CommonSampleOptions
         {
             Description = "Items in flight at once",
             DefaultValueFactory = _ => defaultMaxConcurrency,
+            CustomParser = OptionParsers.WholeNumberAtLeast("--max-concurrency", 1),
         };
-        MaxConcurrency.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 1)
-            {
-                result.AddError("--max-concurrency must be at least 1");
-            }
-        });
 
         MockLatency = new Option<int>("--mock-latency")
         {
             Description = "Milliseconds the embedded mock takes to answer (no effect on a real endpoint)",
             DefaultValueFactory = _ => defaultMockLatencyMilliseconds,
+            CustomParser = OptionParsers.WholeNumberAtLeast("--mock-latency", 0),
         };
-        MockLatency.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError("--mock-latency cannot be negative");
-            }
-        });
     }
 
     /// <summary>Gets <c>--model</c>.</summary>
