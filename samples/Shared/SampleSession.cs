@@ -74,7 +74,7 @@ public sealed class SampleSession : IDisposable
         if (!_live)
         {
             _console.Output.WriteLine($"{label}: {total} items");
-            return await run(new PlainProgressLog(_console.Output, label)).ConfigureAwait(false);
+            return await run(new ForwardProgress(progress => _console.Output.WriteLine($"{label}: {ProgressText.Describe(progress)}"))).ConfigureAwait(false);
         }
 
         return await _console.Output.Progress()
@@ -83,7 +83,12 @@ public sealed class SampleSession : IDisposable
             .StartAsync(async context =>
             {
                 var task = context.AddTask(Markup.Escape($"{label}  0/{total} done"), maxValue: Math.Max(1, total));
-                var result = await run(new LiveProgressBar(task, label)).ConfigureAwait(false);
+                var result = await run(new ForwardProgress(progress =>
+                {
+                    task.MaxValue = Math.Max(1, progress.Total ?? total);
+                    task.Value = progress.Completed;
+                    task.Description = Markup.Escape($"{label}  {ProgressText.Describe(progress)}");
+                })).ConfigureAwait(false);
                 task.StopTask();
                 return result;
             })

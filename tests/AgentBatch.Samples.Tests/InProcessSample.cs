@@ -22,7 +22,7 @@ public static class InProcessSample
         console.Profile.Width = 250;
 
         var env = environment ?? new Dictionary<string, string>();
-        var exitCode = await entryPoint(args, new SampleConsole(console, error, name => env.GetValueOrDefault(name), live: false));
+        var exitCode = await entryPoint(args, new SampleConsole(console, error, name => env.GetValueOrDefault(name), Live: false));
         return new SampleOutput(exitCode, output.ToString(), error.ToString());
     }
 }
