@@ -21,7 +21,7 @@ internal static class AnswerTable
             var answer = item.Output is { } output
                 ? Markup.Escape(output.Answer)
                 : $"[red]{Markup.Escape($"{item.Status}: {item.Error?.Message}")}[/]";
-            var confidence = item.Output?.Confidence.ToString("P0", CultureInfo.InvariantCulture) ?? "-";
+            var confidence = item.Output?.Confidence.ToString("0%", CultureInfo.InvariantCulture) ?? "-";
             table.AddRow(
                 (item.Index + 1).ToString(CultureInfo.InvariantCulture),
                 Markup.Escape(questions[item.Index]),

@@ -22,7 +22,7 @@ public sealed class QnASampleTests
             // One table row per question: the question, its answer from the JSON reply and the confidence.
             var row = Assert.Single(rows, line => line.Contains(known.Question, StringComparison.Ordinal));
             Assert.Contains(known.Answer, row);
-            Assert.Contains($"{known.Confidence * 100:0} %", row);
+            Assert.Contains($"{known.Confidence * 100:0}%", row);
             Assert.Contains("$0.0000", row);
         }
 
