@@ -52,7 +52,8 @@ internal static class AnalyzerApp
         {
             Name = "analyzer",
             Instructions = AnalyzerPrompt.Instructions,
-            ChatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = 1_000, Tools = [ReportFindingTool.Create()] },
+            // No temperature: reasoning models refuse one. Their output limit counts reasoning tokens, hence the headroom.
+            ChatOptions = new ChatOptions { MaxOutputTokens = 2_000, Tools = [ReportFindingTool.Create()] },
             MaxTurns = 5,
         });
         var template = new FindingsAgent(analyzer, index => collectors[index]);

@@ -34,7 +34,8 @@ internal static class QnAApp
         {
             Name = "qna",
             Instructions = Instructions,
-            ChatOptions = new ChatOptions { Temperature = 0, MaxOutputTokens = 200, ResponseFormat = QnAAnswer.ResponseFormat },
+            // No temperature: reasoning models refuse one. Their output limit counts reasoning tokens, hence the headroom.
+            ChatOptions = new ChatOptions { MaxOutputTokens = 1_000, ResponseFormat = QnAAnswer.ResponseFormat },
         });
 
         var result = await session.RunWithProgressAsync("Answering", questions.Length, progress => new BatchRunner().RunBatchAsync(
