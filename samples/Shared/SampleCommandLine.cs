@@ -25,7 +25,7 @@ public static class SampleCommandLine
         {
             try
             {
-                return await run(parseResult, cancellationToken);
+                return await run(parseResult, cancellationToken).ConfigureAwait(false);
             }
             catch (SampleException ex)
             {
@@ -47,6 +47,6 @@ public static class SampleCommandLine
         {
             Output = console.Output.Profile.Out.Writer,
             Error = console.Error,
-        });
+        }).ConfigureAwait(false);
     }
 }

@@ -29,8 +29,9 @@ public sealed class SampleEndpoint : IDisposable
     private static readonly Uri OpenAIEndpoint = new("https://api.openai.com/v1");
 
     private readonly MockChatServer? _mock;
+    private readonly bool _behindProxy;
 
-    private SampleEndpoint(IChatClient chatClient, string model, Uri address, MockChatServer? mock)
+    private SampleEndpoint(IChatClient chatClient, string model, Uri address, MockChatServer? mock, bool behindProxy = false)
     {
         // The pipeline every call goes through: gen_ai.* spans and metrics from Microsoft.Extensions.AI, exported
         // when the sample runs with --telemetry (and free when nothing listens).
@@ -38,6 +39,7 @@ public sealed class SampleEndpoint : IDisposable
         Model = model;
         Address = address;
         _mock = mock;
+        _behindProxy = behindProxy;
     }
 
     /// <summary>Gets the chat client for the agent template.</summary>
@@ -85,7 +87,8 @@ public sealed class SampleEndpoint : IDisposable
         // AgentBatch retries and counts attempts itself: the OpenAI client's own retries are turned off.
         var options = new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) };
         var client = new OpenAIClient(new ApiKeyCredential(apiKey), options).GetChatClient(model).AsIChatClient();
-        return new SampleEndpoint(client, model, WithoutSecrets(endpoint), mock: null);
+        var behindProxy = NonEmpty(console.Environment("HTTPS_PROXY")) is not null || NonEmpty(console.Environment("ALL_PROXY")) is not null;
+        return new SampleEndpoint(client, model, WithoutSecrets(endpoint), mock: null, behindProxy);
     }
 
     /// <summary>Checks that something listens at a real endpoint's address, so an unreachable one fails at once instead of after every item's retries.</summary>
@@ -93,7 +96,7 @@ public sealed class SampleEndpoint : IDisposable
     /// <returns><see langword="null"/> when reachable (or behind a proxy, which is not checked); otherwise the reason.</returns>
     public async Task<string?> CheckReachableAsync(CancellationToken cancellationToken)
     {
-        if (IsMock || Environment.GetEnvironmentVariable("HTTPS_PROXY") is { Length: > 0 } || Environment.GetEnvironmentVariable("ALL_PROXY") is { Length: > 0 })
+        if (IsMock || _behindProxy)
         {
             return null;
         }

@@ -53,6 +53,10 @@ public sealed class SampleSession : IDisposable
                 throw new SampleException(SampleExitCodes.Unreachable, reason);
             }
 
+            // The token counter loads its encoding once per process (seconds on a small machine). Loading it here, before
+            // the batch, keeps that out of the first item's time and so out of the progress bar's ETA.
+            await Task.Run(() => SharpTokenCounter.Default.CountTokens(endpoint.Model, endpoint.Model), cancellationToken).ConfigureAwait(false);
+
             return new SampleSession(console, endpoint, SampleTelemetry.Start(settings.Telemetry, serviceName));
         }
         catch
