@@ -64,6 +64,14 @@ public sealed class AgentBatchHostingOptions
     /// <value>The default value is 4. Between 1 and 100; 1 turns retries off.</value>
     public int MaxAttempts { get; set; } = Defaults.MaxAttempts;
 
+    /// <summary>Gets or sets the base of the exponential, jittered backoff between attempts; a server's <c>Retry-After</c> wins.</summary>
+    /// <value>The default value is 1 second.</value>
+    public TimeSpan RetryBaseDelay { get; set; } = Defaults.RetryBaseDelay;
+
+    /// <summary>Gets or sets a value indicating whether a 429 lowers the documents in flight, raised again as calls succeed.</summary>
+    /// <value>The default value is <see langword="true"/>.</value>
+    public bool AdaptiveConcurrency { get; set; } = Defaults.AdaptiveConcurrency;
+
     /// <summary>Gets or sets how long one attempt may take before it is abandoned and retried.</summary>
     /// <value>The default value is 100 seconds.</value>
     public TimeSpan AttemptTimeout { get; set; } = Defaults.AttemptTimeout ?? TimeSpan.FromSeconds(100);
@@ -88,6 +96,8 @@ public sealed class AgentBatchHostingOptions
         TokensPerMinute = TokensPerMinute,
         RequestsPerMinute = RequestsPerMinute,
         MaxAttempts = MaxAttempts,
+        RetryBaseDelay = RetryBaseDelay,
+        AdaptiveConcurrency = AdaptiveConcurrency,
         AttemptTimeout = AttemptTimeout,
         ItemTimeout = ItemTimeout,
         MaxInputTokens = MaxInputTokens,

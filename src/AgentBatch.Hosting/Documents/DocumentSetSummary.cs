@@ -9,8 +9,14 @@ public sealed class DocumentSetSummary
     /// <summary>Gets the profile the set ran with.</summary>
     public required string Profile { get; init; }
 
+    /// <summary>Gets the run of the set: 1 for the first time a set of this name ran, 2 when it was dropped again, and so on.</summary>
+    public int Run { get; init; }
+
+    /// <summary>Gets why the whole set could not run (for example a manifest that does not parse, or an unknown profile); <see langword="null"/> when it ran.</summary>
+    public string? Error { get; init; }
+
     /// <summary>Gets the set's priority.</summary>
-    public DocumentSetPriority Priority { get; init; }
+    public BatchPriority Priority { get; init; }
 
     /// <summary>Gets the number of documents, each counted once.</summary>
     public int Total { get; init; }

@@ -40,8 +40,19 @@ public sealed class DocumentWorkerOptions
     /// <value>The default value is <see langword="false"/>; a set can ask for one in its <c>set.json</c>.</value>
     public bool WriteCsv { get; set; }
 
+    /// <summary>Gets or sets a value indicating whether each succeeded document's output is also written to its own file, <c>documents/NAME.txt</c> (or <c>.json</c>) in the set's output folder.</summary>
+    /// <value>The default value is <see langword="false"/>.</value>
+    public bool WriteDocumentFiles { get; set; }
+
+    /// <summary>Gets or sets how long a set stopped by a failing endpoint (an open circuit, an unreadable set) waits before it is tried again.</summary>
+    /// <value>The default value is 1 minute. Other sets run meanwhile.</value>
+    public TimeSpan SetRetryDelay { get; set; } = TimeSpan.FromMinutes(1);
+
     /// <summary>Gets or sets a value indicating whether the host stops once the inbox holds no unfinished set, for runs from a scheduler.</summary>
-    /// <value>The default value is <see langword="false"/>: the worker keeps watching the inbox.</value>
+    /// <value>
+    /// The default value is <see langword="false"/>: the worker keeps watching the inbox. When a set could not finish
+    /// (its endpoint kept failing), the process exit code is set to 1.
+    /// </value>
     public bool ExitWhenIdle { get; set; }
 
     /// <summary>Gets the profiles by name; a set picks one with <c>"profile"</c> in its <c>set.json</c>.</summary>

@@ -43,6 +43,10 @@ internal sealed class AgentBatchHostingOptionsValidator(Func<bool> needsConnecti
         NotNegative(failures, "InputPricePerMillionTokens", options.InputPricePerMillionTokens);
         NotNegative(failures, "OutputPricePerMillionTokens", options.OutputPricePerMillionTokens);
         Positive(failures, "AttemptTimeout", options.AttemptTimeout);
+        if (options.RetryBaseDelay < TimeSpan.Zero || options.RetryBaseDelay > TimeSpan.FromDays(1))
+        {
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{Section}:RetryBaseDelay must be between 0 and 1 day; it is {options.RetryBaseDelay}."));
+        }
         Positive(failures, "ItemTimeout", options.ItemTimeout);
 
         if (options.InputPricePerMillionTokens.HasValue != options.OutputPricePerMillionTokens.HasValue)

@@ -14,6 +14,14 @@ namespace AgentBatch.Hosting.Internal;
 [JsonSerializable(typeof(DocumentSetSummary))]
 [JsonSerializable(typeof(SetManifest))]
 [JsonSerializable(typeof(JsonlRecord))]
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
+[JsonSerializable(typeof(string))]
+[JsonSerializable(typeof(IReadOnlyList<BatchTaskInfo>))]
 internal sealed partial class HostingJsonContext : JsonSerializerContext
 {
+    private static HostingJsonContext? _indented;
+
+    /// <summary>Gets a context that writes indented JSON, for files people read.</summary>
+    /// <remarks>Made on first use: <see cref="Default"/> is initialized in generated code whose order against this file's is not fixed.</remarks>
+    public static HostingJsonContext Indented => _indented ??= new(new System.Text.Json.JsonSerializerOptions(Default.Options) { WriteIndented = true });
 }

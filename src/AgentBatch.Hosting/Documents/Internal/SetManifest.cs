@@ -3,7 +3,7 @@ namespace AgentBatch.Hosting.Internal;
 /// <summary>A set's optional <c>set.json</c> (or <c>NAME.set.json</c> beside a JSONL set).</summary>
 internal sealed class SetManifest
 {
-    public DocumentSetPriority Priority { get; set; } = DocumentSetPriority.Medium;
+    public BatchPriority Priority { get; set; } = BatchPriority.Medium;
 
     public string? Profile { get; set; }
 

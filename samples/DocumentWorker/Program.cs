@@ -1,0 +1,78 @@
+using AgentBatch.Testing;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.FileProviders;
+using Microsoft.Extensions.Hosting;
+
+// A document worker: watches an inbox folder and runs an agent over every document of every set dropped into it.
+// With no endpoint configured it starts an in-process mock endpoint; set AgentBatch__ApiKey (or OPENAI_API_KEY),
+// and optionally AgentBatch__Endpoint, to use a real one. `--seed` copies the example set into the inbox.
+var seed = args.Contains("--seed");
+var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--seed").ToArray());
+
+// The sample's settings ship beside the program; a file in the current folder, the environment and the command line override them.
+builder.Configuration.Sources.Insert(0, new JsonConfigurationSource { Path = "appsettings.json", FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory) });
+if (Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } openAiKey && string.IsNullOrEmpty(builder.Configuration["AgentBatch:ApiKey"]))
+{
+    builder.Configuration["AgentBatch:ApiKey"] = openAiKey;
+}
+
+builder.Services.AddAgentBatchWorker();
+
+MockChatServer? mock = null;
+if (string.IsNullOrEmpty(builder.Configuration["AgentBatch:ApiKey"]) && string.IsNullOrEmpty(builder.Configuration["AgentBatch:Endpoint"]))
+{
+    mock = MockChatServer.Start(MockReplies.Reply);
+    builder.Services.AddSingleton(mock.CreateChatClient(builder.Configuration["AgentBatch:Model"] ?? "gpt-4o-mini"));
+    Console.WriteLine($"Endpoint: embedded mock at {mock.Endpoint} (set AgentBatch__ApiKey or OPENAI_API_KEY to use a real one)");
+}
+else
+{
+    Console.WriteLine($"Endpoint: {builder.Configuration["AgentBatch:Endpoint"] ?? "OpenAI"}, model {builder.Configuration["AgentBatch:Model"]}");
+}
+
+var inbox = Path.GetFullPath(builder.Configuration["AgentBatch:Worker:InboxPath"] ?? "inbox", builder.Environment.ContentRootPath);
+if (seed)
+{
+    Seed(Path.Combine(AppContext.BaseDirectory, "example-set"), Path.Combine(inbox, "example"));
+}
+
+Console.WriteLine($"Inbox: {inbox} (drop a folder of text files or a .jsonl file of {{\"name\",\"text\"}} records into it; Ctrl+C to stop)");
+try
+{
+    using var host = builder.Build();
+    await host.RunAsync();
+}
+catch (Microsoft.Extensions.Options.OptionsValidationException ex)
+{
+    Console.Error.WriteLine($"Configuration error: {string.Join(" ", ex.Failures)}");
+    return 2;
+}
+finally
+{
+    mock?.Dispose();
+}
+
+return Environment.ExitCode;
+
+static void Seed(string source, string destination)
+{
+    // Copied under a '_' name and renamed, so the worker never sees a half-copied set.
+    var staging = Path.Combine(Path.GetDirectoryName(destination)!, "_" + Path.GetFileName(destination));
+    foreach (var file in Directory.EnumerateFiles(source, "*", SearchOption.AllDirectories))
+    {
+        var target = Path.Combine(staging, Path.GetRelativePath(source, file));
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Copy(file, target, overwrite: true);
+    }
+
+    if (Directory.Exists(destination))
+    {
+        Directory.Delete(staging, recursive: true);
+        return;
+    }
+
+    Directory.Move(staging, destination);
+}

@@ -1,0 +1,497 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using System.Threading.Channels;
+using AgentBatch.Hosting.Internal;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace AgentBatch.Hosting;
+
+/// <summary>
+/// A hosted service that runs an agent over every document of every set dropped into an inbox folder, durably: a
+/// document whose result is recorded is never sent again, and a stop or crash at any instant loses no finished document.
+/// </summary>
+/// <remarks>
+/// <para>
+/// Sets run one at a time, highest <see cref="BatchPriority"/> first and first come first served within a priority;
+/// the documents of a set run concurrently through <see cref="BatchRunner.StreamBatchAsync{TItem, TOutput}(IBatchAgent, IAsyncEnumerable{TItem}, Func{TItem, string}, Func{ChatResponse, TOutput}, BatchOptions?, CancellationToken)"/>,
+/// so a set of any size runs in flat memory. A running set is not interrupted by a set of higher priority.
+/// </para>
+/// <para>
+/// On shutdown the worker starts no new document and lets the documents in flight finish and be recorded within the
+/// host's shutdown timeout; what does not finish runs on the next start. Register it with <c>AddAgentBatchWorker</c>.
+/// </para>
+/// </remarks>
+public sealed class DocumentSetWorker : BackgroundService
+{
+    private readonly BatchRunner _runner;
+    private readonly IChatClient _chatClient;
+    private readonly IDocumentCheckpointStore _store;
+    private readonly AgentBatchHostingOptions _hosting;
+    private readonly DocumentWorkerOptions _options;
+    private readonly IHostApplicationLifetime _lifetime;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly DocumentSetReader _reader;
+    private readonly CancellationTokenSource _abort = new();
+    private readonly CancellationTokenSource _intake = new();
+    private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly Dictionary<string, long> _deferredUntil = new(StringComparer.Ordinal);
+
+    /// <summary>Initializes a new instance of the <see cref="DocumentSetWorker"/> class.</summary>
+    /// <param name="runner">The batch runner.</param>
+    /// <param name="chatClient">The chat client every document's agent calls.</param>
+    /// <param name="store">The checkpoint store.</param>
+    /// <param name="hostingOptions">The endpoint and batch limits.</param>
+    /// <param name="workerOptions">The inbox, output and profiles.</param>
+    /// <param name="lifetime">The host's lifetime, stopped when <see cref="DocumentWorkerOptions.ExitWhenIdle"/> is set and the inbox is done.</param>
+    /// <param name="timeProvider">The clock for polling and summaries.</param>
+    /// <param name="logger">The logger.</param>
+    /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    public DocumentSetWorker(
+        BatchRunner runner,
+        IChatClient chatClient,
+        IDocumentCheckpointStore store,
+        IOptions<AgentBatchHostingOptions> hostingOptions,
+        IOptions<DocumentWorkerOptions> workerOptions,
+        IHostApplicationLifetime lifetime,
+        TimeProvider timeProvider,
+        ILogger<DocumentSetWorker> logger)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(chatClient);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(hostingOptions);
+        ArgumentNullException.ThrowIfNull(workerOptions);
+        ArgumentNullException.ThrowIfNull(lifetime);
+        ArgumentNullException.ThrowIfNull(timeProvider);
+        ArgumentNullException.ThrowIfNull(logger);
+        _runner = runner;
+        _chatClient = chatClient;
+        _store = store;
+        _hosting = hostingOptions.Value;
+        _options = workerOptions.Value;
+        _lifetime = lifetime;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _reader = new DocumentSetReader(_options.MaxDocumentBytes);
+    }
+
+    private enum SetOutcome
+    {
+        Finished,
+        Stopped,
+        Deferred,
+    }
+
+    /// <summary>Starts no new document, then waits for the documents in flight until <paramref name="cancellationToken"/> fires, when they are abandoned.</summary>
+    /// <param name="cancellationToken">Signals that the host's shutdown timeout has passed.</param>
+    /// <returns>A task that completes when the worker has stopped or the timeout has passed.</returns>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _intake.CancelAsync().ConfigureAwait(false);
+        Log.WorkerStopping(_logger);
+
+        // Abandoned documents are not recorded, so they run again on the next start.
+        using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort);
+        await base.StopAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <inheritdoc />
+    public override void Dispose()
+    {
+        base.Dispose();
+        _abort.Dispose();
+        _intake.Dispose();
+    }
+
+    /// <inheritdoc />
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var stopping = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, _intake.Token);
+        await ExecuteCoreAsync(stopping.Token).ConfigureAwait(false);
+    }
+
+    private async Task ExecuteCoreAsync(CancellationToken stoppingToken)
+    {
+        // Let the host finish starting before the first scan.
+        await Task.Yield();
+        var scanner = new InboxScanner(_options.InboxPath, _logger);
+        Directory.CreateDirectory(_options.InboxPath);
+        using var watcher = Watch(_options.InboxPath);
+        Log.WorkerStarted(_logger, _options.InboxPath, _options.OutputPath);
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var sets = scanner.Scan();
+            var next = sets.FirstOrDefault(s => !IsDeferred(s.Name));
+            if (next is null)
+            {
+                if (_options.ExitWhenIdle)
+                {
+                    if (sets.Count > 0)
+                    {
+                        Environment.ExitCode = 1;
+                    }
+
+                    Log.Idle(_logger);
+                    _lifetime.StopApplication();
+                    return;
+                }
+
+                await WaitForWorkAsync(stoppingToken).ConfigureAwait(false);
+                continue;
+            }
+
+            try
+            {
+                if (await ProcessSetAsync(next, stoppingToken).ConfigureAwait(false) == SetOutcome.Stopped)
+                {
+                    return;
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            {
+                Defer(next.Name, ex);
+            }
+        }
+    }
+
+    private async Task<SetOutcome> ProcessSetAsync(DocumentSet set, CancellationToken stoppingToken)
+    {
+        var run = await _store.OpenSetAsync(set.Name, stoppingToken).ConfigureAwait(false);
+        if (run.State == DocumentSetState.Completed && Path.Exists(ProcessedDestination(set, run)))
+        {
+            // The last run finished and was moved away before the crash that kept it from being archived: this is a new set.
+            await _store.SetStateAsync(run, DocumentSetState.Archived, stoppingToken).ConfigureAwait(false);
+            run = await _store.OpenSetAsync(set.Name, stoppingToken).ConfigureAwait(false);
+        }
+
+        var profileName = set.Manifest.Profile ?? DocumentWorkerOptions.DefaultProfileName;
+        using var writer = new SetOutputWriter(Path.Combine(_options.OutputPath, set.Name));
+        var recorded = await writer.RebuildAsync(_store.ReadResultsAsync(run, stoppingToken), stoppingToken).ConfigureAwait(false);
+
+        var problem = set.Problem ?? (TryGetProfile(profileName, out _) ? null
+            : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.");
+        if (problem is not null)
+        {
+            Log.SetRefused(_logger, set.Name, problem);
+        }
+        else if (run.State == DocumentSetState.Running)
+        {
+            Log.SetStarted(_logger, set.Name, run.RunNumber, set.Manifest.Priority, profileName, recorded.Total);
+            TryGetProfile(profileName, out var profile);
+            var outcome = await RunDocumentsAsync(set, run, profileName, profile, writer, recorded, stoppingToken).ConfigureAwait(false);
+            if (outcome != SetOutcome.Finished)
+            {
+                return outcome;
+            }
+        }
+
+        await FinishAsync(set, run, profileName, writer, problem, CancellationToken.None).ConfigureAwait(false);
+        return SetOutcome.Finished;
+    }
+
+    private async Task<SetOutcome> RunDocumentsAsync(
+        DocumentSet set, DocumentSetCheckpoint run, string profileName, AgentProfile profile, SetOutputWriter writer, SetTotals recorded, CancellationToken stoppingToken)
+    {
+        var inFlight = new ConcurrentDictionary<int, DocumentItem>();
+        var prompt = new PromptTemplate(profile.PromptTemplate);
+        var agent = CreateAgent(profileName, profile);
+        Func<ChatResponse, JsonElement> outputMap = profile.Output == DocumentOutputFormat.Json ? JsonOutput : TextOutput;
+        var pending = ReadPendingAsync(set, run, inFlight, stoppingToken);
+        var interrupted = false;
+        try
+        {
+            var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, RemainingBudget(recorded), _abort.Token);
+            await foreach (var item in results.ConfigureAwait(false))
+            {
+                inFlight.TryRemove(item.Index, out var document);
+                if (!IsFinal(item))
+                {
+                    interrupted = true;
+                    continue;
+                }
+
+                var result = ToResult(document!, item);
+
+                // Recorded even while the host stops: the document is paid for.
+                if (await _store.RecordAsync(run, result, CancellationToken.None).ConfigureAwait(false))
+                {
+                    writer.Append(result);
+                }
+
+                Log.DocumentFinished(_logger, set.Name, result.Name, result.Status);
+            }
+        }
+        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
+        {
+            Log.SetInterrupted(_logger, set.Name);
+            return SetOutcome.Stopped;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            Defer(set.Name, ex);
+            return SetOutcome.Deferred;
+        }
+
+        if (stoppingToken.IsCancellationRequested)
+        {
+            Log.SetInterrupted(_logger, set.Name);
+            return SetOutcome.Stopped;
+        }
+
+        if (interrupted)
+        {
+            Defer(set.Name, new InvalidOperationException($"Set '{set.Name}' ended with documents that did not run."));
+            return SetOutcome.Deferred;
+        }
+
+        return SetOutcome.Finished;
+    }
+
+    /// <summary>Yields the set's documents that have no recorded result, until the host starts stopping.</summary>
+    private async IAsyncEnumerable<DocumentItem> ReadPendingAsync(
+        DocumentSet set, DocumentSetCheckpoint run, ConcurrentDictionary<int, DocumentItem> inFlight, [EnumeratorCancellation] CancellationToken stoppingToken)
+    {
+        // The runner numbers items in the order this source yields them.
+        var index = 0;
+        foreach (var document in _reader.Read(set))
+        {
+            // Ending the source, rather than throwing, lets the documents in flight finish and be recorded.
+            if (stoppingToken.IsCancellationRequested)
+            {
+                yield break;
+            }
+
+            if (await _store.IsRecordedAsync(run, document.Key, CancellationToken.None).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            inFlight[index++] = document;
+            yield return document;
+        }
+    }
+
+    private async Task FinishAsync(DocumentSet set, DocumentSetCheckpoint run, string profileName, SetOutputWriter writer, string? problem, CancellationToken cancellationToken)
+    {
+        await _store.SetStateAsync(run, DocumentSetState.Completed, cancellationToken).ConfigureAwait(false);
+        var totals = new SetTotals();
+        await foreach (var result in _store.ReadResultsAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            totals.Add(result);
+        }
+
+        await writer.WriteSummaryAsync(
+            new DocumentSetSummary
+            {
+                Name = set.Name,
+                Profile = profileName,
+                Run = run.RunNumber,
+                Error = problem,
+                Priority = set.Manifest.Priority,
+                Total = totals.Total,
+                Succeeded = totals.Succeeded,
+                Failed = totals.Failed,
+                Skipped = totals.Skipped,
+                InputTokens = totals.InputTokens,
+                OutputTokens = totals.OutputTokens,
+                Cost = totals.Cost,
+                StartedAt = run.StartedAt,
+                CompletedAt = _timeProvider.GetUtcNow(),
+                OutputFolder = writer.Folder,
+            },
+            cancellationToken).ConfigureAwait(false);
+
+        if (_options.WriteCsv || set.Manifest.Csv == true)
+        {
+            await writer.WriteCsvAsync(_store.ReadResultsAsync(run, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (_options.WriteDocumentFiles)
+        {
+            await writer.WriteDocumentFilesAsync(_store.ReadResultsAsync(run, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        MoveToProcessed(set, run);
+        await _store.SetStateAsync(run, DocumentSetState.Archived, cancellationToken).ConfigureAwait(false);
+        Log.SetFinished(_logger, set.Name, totals.Total, totals.Succeeded, totals.Failed, totals.Skipped, totals.InputTokens + totals.OutputTokens, totals.Cost);
+    }
+
+    private void MoveToProcessed(DocumentSet set, DocumentSetCheckpoint run)
+    {
+        var destination = ProcessedDestination(set, run);
+        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        if (set.IsJsonl)
+        {
+            File.Move(set.Path, destination);
+            if (set.ManifestPath is { } manifest && File.Exists(manifest))
+            {
+                File.Move(manifest, Path.ChangeExtension(destination, ".set.json"));
+            }
+        }
+        else
+        {
+            Directory.Move(set.Path, destination);
+        }
+    }
+
+    /// <summary>Where a run's set goes when it finishes; fixed by the run, so a restart can tell whether the move happened.</summary>
+    private string ProcessedDestination(DocumentSet set, DocumentSetCheckpoint run)
+    {
+        var folder = _options.ProcessedPath ?? Path.Combine(_options.InboxPath, ".processed");
+        var name = run.RunNumber == 1 ? set.Name : $"{set.Name}.run{run.RunNumber}";
+        return Path.GetFullPath(Path.Combine(folder, set.IsJsonl ? name + ".jsonl" : name));
+    }
+
+    private BatchOptions RemainingBudget(SetTotals recorded)
+    {
+        // Caps hold per set across restarts: what recorded documents spent is already gone.
+        var options = _hosting.ToBatchOptions();
+        if (options.MaxTotalTokens is { } tokens)
+        {
+            options.MaxTotalTokens = Math.Max(1, tokens - recorded.InputTokens - recorded.OutputTokens);
+        }
+
+        if (options.MaxCost is { } cost)
+        {
+            options.MaxCost = Math.Max(0m, cost - recorded.Cost);
+        }
+
+        return options;
+    }
+
+    private ChatAgent CreateAgent(string profileName, AgentProfile profile) => new(_chatClient, new ChatAgentOptions
+    {
+        Name = profileName,
+        Instructions = profile.Instructions,
+        ChatOptions = new ChatOptions
+        {
+            ModelId = profile.Model ?? _hosting.Model,
+            Temperature = profile.Temperature,
+            MaxOutputTokens = profile.MaxOutputTokens,
+            ResponseFormat = profile.Output == DocumentOutputFormat.Json ? ChatResponseFormat.Json : null,
+        },
+    });
+
+    private bool TryGetProfile(string name, out AgentProfile profile)
+    {
+        if (_options.Profiles.TryGetValue(name, out var configured))
+        {
+            profile = configured;
+            return true;
+        }
+
+        profile = new AgentProfile();
+        return _options.Profiles.Count == 0 && string.Equals(name, DocumentWorkerOptions.DefaultProfileName, StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static string Prompt(PromptTemplate prompt, DocumentItem document) =>
+        document.Problem is { } problem ? throw new InvalidDataException(problem) : prompt.Fill(document.Name, document.Text!);
+
+    private static JsonElement TextOutput(ChatResponse response) => JsonSerializer.SerializeToElement(response.Text, HostingJsonContext.Default.String);
+
+    private static JsonElement JsonOutput(ChatResponse response)
+    {
+        var text = response.Text.Trim();
+
+        // Models often fence JSON in a markdown code block even when asked for JSON.
+        if (text.StartsWith("```", StringComparison.Ordinal))
+        {
+            var start = text.IndexOf('\n', StringComparison.Ordinal);
+            var end = text.LastIndexOf("```", StringComparison.Ordinal);
+            text = start >= 0 && end > start ? text[(start + 1)..end] : text;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(text);
+            return document.RootElement.Clone();
+        }
+        catch (JsonException ex)
+        {
+            throw new InvalidDataException($"The reply is not JSON, as the profile's Output setting requires: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Whether an item's outcome is the document's result; cancelled items and items skipped by a failing endpoint run again later.</summary>
+    private static bool IsFinal(BatchItemResult<JsonElement> item) =>
+        item.Status is BatchItemStatus.Succeeded or BatchItemStatus.Failed
+        || (item.Status == BatchItemStatus.Skipped && item.Error is BudgetExceededException);
+
+    private static DocumentResult ToResult(DocumentItem document, BatchItemResult<JsonElement> item) => new()
+    {
+        Name = document.Name,
+        Key = document.Key,
+        Status = item.Status,
+        Output = item.IsSuccess ? item.Output : null,
+        Usage = item.Usage is { } usage
+            ? new DocumentUsage(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0, usage.TotalTokenCount ?? ((usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0)))
+            : null,
+        Cost = item.Cost,
+        Attempts = item.Attempts,
+        Error = item.Error?.Message,
+        DurationMs = Math.Round(item.Duration.TotalMilliseconds, 1),
+    };
+
+    private bool IsDeferred(string setName)
+    {
+        if (!_deferredUntil.TryGetValue(setName, out var until))
+        {
+            return false;
+        }
+
+        if (_timeProvider.GetTimestamp() < until)
+        {
+            return true;
+        }
+
+        _deferredUntil.Remove(setName);
+        return false;
+    }
+
+    private void Defer(string setName, Exception error)
+    {
+        Log.SetFaulted(_logger, setName, error.GetType().Name, _options.SetRetryDelay, error);
+        _deferredUntil[setName] = _timeProvider.GetTimestamp() + (long)(_options.SetRetryDelay.TotalSeconds * _timeProvider.TimestampFrequency);
+    }
+
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        using var poll = new CancellationTokenSource(_options.PollInterval, _timeProvider);
+        using var either = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken, poll.Token);
+        try
+        {
+            await _wake.Reader.ReadAsync(either.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested)
+        {
+            // The poll interval passed: scan anyway, in case a notification was missed.
+        }
+    }
+
+    private FileSystemWatcher? Watch(string inbox)
+    {
+        try
+        {
+            var watcher = new FileSystemWatcher(inbox) { IncludeSubdirectories = false };
+            watcher.Created += (_, _) => _wake.Writer.TryWrite(true);
+            watcher.Renamed += (_, _) => _wake.Writer.TryWrite(true);
+            watcher.EnableRaisingEvents = true;
+            return watcher;
+        }
+        catch (Exception ex) when (ex is IOException or ArgumentException or PlatformNotSupportedException)
+        {
+            Log.WatchUnavailable(_logger, ex.Message, _options.PollInterval);
+            return null;
+        }
+    }
+}

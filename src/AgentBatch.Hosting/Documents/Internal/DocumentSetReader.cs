@@ -1,0 +1,196 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace AgentBatch.Hosting.Internal;
+
+/// <summary>
+/// Reads a set's documents one at a time, so a set of any size is held only one document at a time. A document that
+/// cannot be sent (unreadable, binary, empty, too large, a link out of the set, a name that escapes it) comes back with
+/// its problem instead of its text, so it fails alone.
+/// </summary>
+internal sealed class DocumentSetReader
+{
+    public const string ManifestFileName = "set.json";
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+    private static readonly byte[] Utf8ByteOrderMark = [0xEF, 0xBB, 0xBF];
+    private readonly long _maxDocumentBytes;
+
+    public DocumentSetReader(long maxDocumentBytes) => _maxDocumentBytes = maxDocumentBytes;
+
+    public IEnumerable<DocumentItem> Read(DocumentSet set) => set.IsJsonl ? ReadJsonl(set.Path) : ReadFolder(set.Path);
+
+    private IEnumerable<DocumentItem> ReadFolder(string root)
+    {
+        var pending = new Stack<DirectoryInfo>();
+        pending.Push(new DirectoryInfo(root));
+        while (pending.TryPop(out var folder))
+        {
+            foreach (var entry in folder.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false }))
+            {
+                var key = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
+                if (entry.Name.StartsWith('.') || (key == ManifestFileName && entry is FileInfo))
+                {
+                    continue;
+                }
+
+                if (entry.LinkTarget is not null)
+                {
+                    yield return ReadLink(root, key, entry);
+                }
+                else if (entry is DirectoryInfo directory)
+                {
+                    pending.Push(directory);
+                }
+                else
+                {
+                    yield return ReadFile(key, (FileInfo)entry);
+                }
+            }
+        }
+    }
+
+    private DocumentItem ReadLink(string root, string key, FileSystemInfo link)
+    {
+        FileSystemInfo? target;
+        try
+        {
+            target = link.ResolveLinkTarget(returnFinalTarget: true);
+        }
+        catch (IOException ex)
+        {
+            return DocumentItem.Bad(key, key, $"'{key}' is a link that cannot be followed: {ex.Message}");
+        }
+
+        if (target is null || !target.Exists)
+        {
+            return DocumentItem.Bad(key, key, $"'{key}' cannot be read: it is a link to '{link.LinkTarget}', which does not exist.");
+        }
+
+        if (!DocumentNames.IsReallyInside(root, target.FullName))
+        {
+            // Following it would send a file from outside the set (say /etc/passwd) to the model.
+            return DocumentItem.Bad(key, key, $"'{key}' is a link that leads out of the set's folder; it is not read.");
+        }
+
+        return target is FileInfo file
+            ? ReadFile(key, file)
+            : DocumentItem.Bad(key, key, $"'{key}' is a link to a folder; linked folders are not followed.");
+    }
+
+    private DocumentItem ReadFile(string key, FileInfo file)
+    {
+        byte[] bytes;
+        try
+        {
+            if (file.Length > _maxDocumentBytes)
+            {
+                return TooLarge(key, key, file.Length);
+            }
+
+            bytes = File.ReadAllBytes(file.FullName);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return DocumentItem.Bad(key, key, $"'{key}' cannot be read: {ex.Message}");
+        }
+
+        if (bytes.AsSpan(0, Math.Min(bytes.Length, 8192)).Contains((byte)0))
+        {
+            return DocumentItem.Bad(key, key, $"'{key}' is binary (it holds NUL bytes), not text.");
+        }
+
+        string text;
+        try
+        {
+            text = StrictUtf8.GetString(bytes.AsSpan(bytes.AsSpan().StartsWith(Utf8ByteOrderMark) ? Utf8ByteOrderMark.Length : 0));
+        }
+        catch (DecoderFallbackException)
+        {
+            return DocumentItem.Bad(key, key, $"'{key}' is not UTF-8 text.");
+        }
+
+        return Text(key, key, text);
+    }
+
+    private IEnumerable<DocumentItem> ReadJsonl(string path)
+    {
+        using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+        var number = 0;
+        while (true)
+        {
+            var line = TryReadLine(reader, out var undecodable);
+            if (undecodable)
+            {
+                // The rest of the file cannot be decoded reliably: one error for it, not one per line.
+                var key = LineKey(number + 1);
+                yield return DocumentItem.Bad(key, $"line {number + 1}", $"Line {number + 1} and after are not UTF-8 text.");
+                yield break;
+            }
+
+            if (line is null)
+            {
+                yield break;
+            }
+
+            number++;
+            if (!string.IsNullOrWhiteSpace(line))
+            {
+                yield return ReadRecord(number, line);
+            }
+        }
+    }
+
+    private static string? TryReadLine(StreamReader reader, out bool undecodable)
+    {
+        try
+        {
+            undecodable = false;
+            return reader.ReadLine();
+        }
+        catch (DecoderFallbackException)
+        {
+            undecodable = true;
+            return null;
+        }
+    }
+
+    private DocumentItem ReadRecord(int number, string line)
+    {
+        var key = LineKey(number);
+        JsonlRecord? record;
+        try
+        {
+            record = JsonSerializer.Deserialize(line, HostingJsonContext.Default.JsonlRecord);
+        }
+        catch (JsonException ex)
+        {
+            return DocumentItem.Bad(key, $"line {number}", $"Line {number} is not a JSON record: {ex.Message}");
+        }
+
+        var name = record?.Name ?? $"line {number}";
+        if (record?.Name is not null && !DocumentNames.IsSafe(record.Name))
+        {
+            return DocumentItem.Bad(key, name, $"Line {number}'s name '{name}' is not a relative path inside the set (no '..', no absolute paths).");
+        }
+
+        if (record?.Text is not { } text)
+        {
+            return DocumentItem.Bad(key, name, $"Line {number} has no \"text\".");
+        }
+
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        return bytes > _maxDocumentBytes ? TooLarge(key, name, bytes) : Text(key, name, text);
+    }
+
+    private static DocumentItem Text(string key, string name, string text) =>
+        string.IsNullOrWhiteSpace(text) ? DocumentItem.Bad(key, name, $"'{name}' is empty.") : new DocumentItem(key, name, text, null);
+
+    private DocumentItem TooLarge(string key, string name, long bytes) =>
+        DocumentItem.Bad(key, name, string.Create(
+            CultureInfo.InvariantCulture,
+            $"'{name}' is {bytes:N0} bytes, more than the {_maxDocumentBytes:N0}-byte limit ({DocumentWorkerOptions.SectionName}:MaxDocumentBytes)."));
+
+    private static string LineKey(int number) => string.Create(CultureInfo.InvariantCulture, $"line:{number}");
+}
