@@ -1,29 +1,8 @@
-using AgentBatch;
-using AgentBatch.Testing;
-using Microsoft.Extensions.AI;
+using AgentBatch.Samples;
+using AgentBatch.Samples.CodeAnalyzer;
 
-// A first cut of the code analyzer: one agent clone per source snippet, against the embedded mock endpoint.
-// Its own issue grows it into the full tool-calling analyzer with reports.
-var snippets = new Dictionary<string, string>
-{
-    ["copy.c"] = "void copy(char *s) { char buf[8]; strcpy(buf, s); }",
-    ["query.cs"] = "var sql = \"SELECT * FROM users WHERE name = '\" + name + \"'\";",
-    ["safe.cs"] = "var total = items.Sum(i => i.Price);",
-};
-
-using var mock = MockChatServer.Start(request => MockChatReply.Answer(
-    request.LastUserText.Contains("strcpy", StringComparison.Ordinal) ? "HIGH: unbounded strcpy into a stack buffer"
-    : request.LastUserText.Contains("SELECT", StringComparison.Ordinal) ? "HIGH: SQL built by string concatenation"
-    : "No findings."));
-Console.WriteLine($"Endpoint: embedded mock at {mock.Endpoint}");
-
-var template = new ChatAgent(mock.CreateChatClient(), new ChatAgentOptions { Name = "analyzer", Instructions = "Report security flaws in the code." });
-var files = snippets.ToList();
-var result = await new BatchRunner().RunBatchAsync(template, files, f => f.Value, r => r.Text);
-
-foreach (var item in result.Items)
-{
-    Console.WriteLine($"{files[item.Index].Key,-10} {item.Output}");
-}
-
-return result.FailedCount == 0 ? 0 : 1;
+// Reviews a folder of source files for security flaws with one agent clone per file; the model reports each finding
+// through a report_finding tool. Prints a findings table and writes JSON and CSV reports.
+//   dotnet run --project samples/CodeAnalyzer [folder] [--output dir] [--max-concurrency 4] [--max-cost 0.05] [--model id] [--telemetry]
+// Without OPENAI_API_KEY it starts an embedded mock endpoint and talks to it over HTTP with the real OpenAI client.
+return await AnalyzerApp.RunAsync(args, SampleConsole.FromProcess());
