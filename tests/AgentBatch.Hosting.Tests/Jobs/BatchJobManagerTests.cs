@@ -117,9 +117,7 @@ public sealed class BatchJobManagerTests : IDisposable
     public async Task GracefulStop_LetsRunningTasksFinish_LeavesTheRestQueued_AndAStartRunsThem()
     {
         await using var manager = CreateManager();
-        manager.SubmitMany(Enumerable.Range(1, 5).Select(i => $"hold {i}"));
-        manager.Start(new BatchJobStartOptions { MaxConcurrency = 2 });
-        await Eventually.TrueAsync(() => _server.ConcurrentRequests == 2, "two tasks are at the server");
+        await StartFiveWithTwoHeldAtTheServerAsync(manager);
 
         var stop = manager.StopAsync(BatchJobStopMode.Graceful);
         _release.Set();
@@ -139,9 +137,7 @@ public sealed class BatchJobManagerTests : IDisposable
     public async Task ImmediateStop_CancelsRunningTasks_QueuedOnesStayQueued()
     {
         await using var manager = CreateManager();
-        manager.SubmitMany(Enumerable.Range(1, 5).Select(i => $"hold {i}"));
-        manager.Start(new BatchJobStartOptions { MaxConcurrency = 2 });
-        await Eventually.TrueAsync(() => _server.ConcurrentRequests == 2, "two tasks are at the server");
+        await StartFiveWithTwoHeldAtTheServerAsync(manager);
 
         await manager.StopAsync(BatchJobStopMode.Immediate).WaitAsync(Eventually.Guard);
         _release.Set();
@@ -313,6 +309,13 @@ public sealed class BatchJobManagerTests : IDisposable
         _release.Set();
         _server.Dispose();
         _release.Dispose();
+    }
+
+    private async Task StartFiveWithTwoHeldAtTheServerAsync(BatchJobManager manager)
+    {
+        manager.SubmitMany(Enumerable.Range(1, 5).Select(i => $"hold {i}"));
+        manager.Start(new BatchJobStartOptions { MaxConcurrency = 2 });
+        await Eventually.TrueAsync(() => _server.ConcurrentRequests == 2, "two tasks are at the server");
     }
 
     private BatchJobManager CreateManager() =>
