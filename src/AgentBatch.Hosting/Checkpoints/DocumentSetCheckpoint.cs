@@ -6,4 +6,5 @@ namespace AgentBatch.Hosting;
 /// <param name="State">Where the run stands.</param>
 /// <param name="StartedAt">When the run was first opened.</param>
 /// <param name="RunNumber">1 for the first run of a set with this name, 2 for the next one, and so on.</param>
-public sealed record DocumentSetCheckpoint(string SetId, string SetName, DocumentSetState State, DateTimeOffset StartedAt, int RunNumber);
+/// <param name="Identity">What tells the run's set from another dropped later under the same name; <see langword="null"/> when unknown.</param>
+public sealed record DocumentSetCheckpoint(string SetId, string SetName, DocumentSetState State, DateTimeOffset StartedAt, int RunNumber, string? Identity = null);

@@ -14,9 +14,13 @@ public interface IDocumentCheckpointStore
 {
     /// <summary>Opens the newest run of a set that has not been archived, or starts a new run.</summary>
     /// <param name="setName">The set's name.</param>
+    /// <param name="identity">
+    /// What tells this set from another dropped later under the same name; <see langword="null"/> when unknown. When the
+    /// newest unarchived run has a different identity, its set is gone: that run is archived and a new one starts.
+    /// </param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The run.</returns>
-    Task<DocumentSetCheckpoint> OpenSetAsync(string setName, CancellationToken cancellationToken = default);
+    Task<DocumentSetCheckpoint> OpenSetAsync(string setName, string? identity = null, CancellationToken cancellationToken = default);
 
     /// <summary>Gets whether a document of a run already has a recorded result.</summary>
     /// <param name="run">The run.</param>

@@ -22,7 +22,8 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
             name TEXT NOT NULL,
             run INTEGER NOT NULL,
             state INTEGER NOT NULL,
-            started_at TEXT NOT NULL);
+            started_at TEXT NOT NULL,
+            identity TEXT NULL);
         CREATE INDEX IF NOT EXISTS sets_by_name ON sets (name, id);
         CREATE TABLE IF NOT EXISTS results (
             set_id INTEGER NOT NULL,
@@ -60,37 +61,31 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
     public string DatabasePath { get; }
 
     /// <inheritdoc />
-    public async Task<DocumentSetCheckpoint> OpenSetAsync(string setName, CancellationToken cancellationToken = default)
+    public async Task<DocumentSetCheckpoint> OpenSetAsync(string setName, string? identity = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(setName);
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var connection = Connections.Writer;
-            using (var latest = connection.CreateCommand())
+            var latest = Latest(connection, setName);
+            if (latest is null)
             {
-                latest.CommandText = "SELECT id, state, started_at, run FROM sets WHERE name = $name ORDER BY id DESC LIMIT 1";
-                latest.Parameters.AddWithValue("$name", setName);
-                using var reader = latest.ExecuteReader();
-                if (reader.Read())
-                {
-                    var state = (DocumentSetState)reader.GetInt32(1);
-                    var run = reader.GetInt32(3);
-                    if (state != DocumentSetState.Archived)
-                    {
-                        return new DocumentSetCheckpoint(
-                            reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
-                            setName,
-                            state,
-                            DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
-                            run);
-                    }
-
-                    return Insert(connection, setName, run + 1);
-                }
+                return Insert(connection, setName, 1, identity);
             }
 
-            return Insert(connection, setName, 1);
+            if (latest.State != DocumentSetState.Archived)
+            {
+                if (identity is null || latest.Identity is null || latest.Identity == identity)
+                {
+                    return latest;
+                }
+
+                // The run's set was taken out of the inbox unfinished; this is another set under the same name.
+                SetState(connection, latest, DocumentSetState.Archived);
+            }
+
+            return Insert(connection, setName, latest.RunNumber + 1, identity);
         }
         finally
         {
@@ -173,11 +168,7 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
         await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            using var command = Connections.Writer.CreateCommand();
-            command.CommandText = "UPDATE sets SET state = $state WHERE id = $set";
-            command.Parameters.AddWithValue("$state", (int)state);
-            command.Parameters.AddWithValue("$set", ParseId(run));
-            command.ExecuteNonQuery();
+            SetState(Connections.Writer, run, state);
         }
         finally
         {
@@ -218,17 +209,44 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
             ? id
             : throw new ArgumentException($"'{set.SetId}' is not a run of this checkpoint store.", nameof(set));
 
-    private DocumentSetCheckpoint Insert(SqliteConnection connection, string setName, int run)
+    private static DocumentSetCheckpoint? Latest(SqliteConnection connection, string setName)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, state, started_at, run, identity FROM sets WHERE name = $name ORDER BY id DESC LIMIT 1";
+        command.Parameters.AddWithValue("$name", setName);
+        using var reader = command.ExecuteReader();
+        return reader.Read()
+            ? new DocumentSetCheckpoint(
+                reader.GetInt64(0).ToString(CultureInfo.InvariantCulture),
+                setName,
+                (DocumentSetState)reader.GetInt32(1),
+                DateTimeOffset.Parse(reader.GetString(2), CultureInfo.InvariantCulture),
+                reader.GetInt32(3),
+                reader.IsDBNull(4) ? null : reader.GetString(4))
+            : null;
+    }
+
+    private static void SetState(SqliteConnection connection, DocumentSetCheckpoint run, DocumentSetState state)
+    {
+        using var command = connection.CreateCommand();
+        command.CommandText = "UPDATE sets SET state = $state WHERE id = $set";
+        command.Parameters.AddWithValue("$state", (int)state);
+        command.Parameters.AddWithValue("$set", ParseId(run));
+        command.ExecuteNonQuery();
+    }
+
+    private DocumentSetCheckpoint Insert(SqliteConnection connection, string setName, int run, string? identity)
     {
         var startedAt = _timeProvider.GetUtcNow();
         using var command = connection.CreateCommand();
-        command.CommandText = "INSERT INTO sets (name, run, state, started_at) VALUES ($name, $run, $state, $started); SELECT last_insert_rowid();";
+        command.CommandText = "INSERT INTO sets (name, run, state, started_at, identity) VALUES ($name, $run, $state, $started, $identity); SELECT last_insert_rowid();";
         command.Parameters.AddWithValue("$name", setName);
         command.Parameters.AddWithValue("$run", run);
         command.Parameters.AddWithValue("$state", (int)DocumentSetState.Running);
         command.Parameters.AddWithValue("$started", startedAt.ToString("O", CultureInfo.InvariantCulture));
+        command.Parameters.AddWithValue("$identity", (object?)identity ?? DBNull.Value);
         var id = (long)command.ExecuteScalar()!;
-        return new DocumentSetCheckpoint(id.ToString(CultureInfo.InvariantCulture), setName, DocumentSetState.Running, startedAt, run);
+        return new DocumentSetCheckpoint(id.ToString(CultureInfo.InvariantCulture), setName, DocumentSetState.Running, startedAt, run, identity);
     }
 
     private (SqliteConnection Writer, SqliteConnection Reader) Open()

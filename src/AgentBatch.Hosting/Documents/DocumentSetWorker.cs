@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
 
 namespace AgentBatch.Hosting;
 
@@ -36,6 +38,7 @@ public sealed class DocumentSetWorker : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DocumentSetReader _reader;
+    private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _intake = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -92,12 +95,19 @@ public sealed class DocumentSetWorker : BackgroundService
     /// <returns>A task that completes when the worker has stopped or the timeout has passed.</returns>
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
-        await _intake.CancelAsync().ConfigureAwait(false);
+        // Synchronous, so the linked tokens the document source watches are cancelled before this line returns.
+        _intake.Cancel();
         Log.WorkerStopping(_logger);
 
         // Abandoned documents are not recorded, so they run again on the next start.
         using var registration = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), _abort);
         await base.StopAsync(cancellationToken).ConfigureAwait(false);
+
+        // Past the timeout, give the abandoned documents a moment to unwind before the host disposes the store under them.
+        if (ExecuteTask is { IsCompleted: false } running)
+        {
+            await Task.WhenAny(running, Task.Delay(AbandonGrace, _timeProvider, CancellationToken.None)).ConfigureAwait(false);
+        }
     }
 
     /// <inheritdoc />
@@ -166,16 +176,11 @@ public sealed class DocumentSetWorker : BackgroundService
 
     private async Task<SetOutcome> ProcessSetAsync(DocumentSet set, CancellationToken stoppingToken)
     {
-        var run = await _store.OpenSetAsync(set.Name, stoppingToken).ConfigureAwait(false);
-        if (run.State == DocumentSetState.Completed && Path.Exists(ProcessedDestination(set, run)))
-        {
-            // The last run finished and was moved away before the crash that kept it from being archived: this is a new set.
-            await _store.SetStateAsync(run, DocumentSetState.Archived, stoppingToken).ConfigureAwait(false);
-            run = await _store.OpenSetAsync(set.Name, stoppingToken).ConfigureAwait(false);
-        }
-
+        // A run that finished, or stopped, for another set of the same name (one moved away, or taken out of the inbox
+        // unfinished) is told apart by the identity, so its recorded results never stand in for this set's documents.
+        var run = await _store.OpenSetAsync(set.Name, SetIdentity.Of(set), stoppingToken).ConfigureAwait(false);
         var profileName = set.Manifest.Profile ?? DocumentWorkerOptions.DefaultProfileName;
-        using var writer = new SetOutputWriter(Path.Combine(_options.OutputPath, set.Name));
+        using var writer = new SetOutputWriter(Path.Combine(_options.OutputPath, RunName(set.Name, run)));
         var recorded = await writer.RebuildAsync(_store.ReadResultsAsync(run, stoppingToken), stoppingToken).ConfigureAwait(false);
 
         var problem = set.Problem ?? (TryGetProfile(profileName, out _) ? null
@@ -283,6 +288,7 @@ public sealed class DocumentSetWorker : BackgroundService
 
     private async Task FinishAsync(DocumentSet set, DocumentSetCheckpoint run, string profileName, SetOutputWriter writer, string? problem, CancellationToken cancellationToken)
     {
+        // Completed first: a crash from here on finishes the set again from the store, with nothing sent.
         await _store.SetStateAsync(run, DocumentSetState.Completed, cancellationToken).ConfigureAwait(false);
         var totals = new SetTotals();
         await foreach (var result in _store.ReadResultsAsync(run, cancellationToken).ConfigureAwait(false))
@@ -328,8 +334,16 @@ public sealed class DocumentSetWorker : BackgroundService
 
     private void MoveToProcessed(DocumentSet set, DocumentSetCheckpoint run)
     {
-        var destination = ProcessedDestination(set, run);
-        Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
+        var folder = _options.ProcessedPath ?? Path.Combine(_options.InboxPath, ".processed");
+        Directory.CreateDirectory(folder);
+        var extension = set.IsJsonl ? ".jsonl" : string.Empty;
+        var name = RunName(set.Name, run);
+        var destination = Path.Combine(folder, name + extension);
+        for (var copy = 2; Path.Exists(destination); copy++)
+        {
+            destination = Path.Combine(folder, $"{name}-{copy}{extension}");
+        }
+
         if (set.IsJsonl)
         {
             File.Move(set.Path, destination);
@@ -344,13 +358,9 @@ public sealed class DocumentSetWorker : BackgroundService
         }
     }
 
-    /// <summary>Where a run's set goes when it finishes; fixed by the run, so a restart can tell whether the move happened.</summary>
-    private string ProcessedDestination(DocumentSet set, DocumentSetCheckpoint run)
-    {
-        var folder = _options.ProcessedPath ?? Path.Combine(_options.InboxPath, ".processed");
-        var name = run.RunNumber == 1 ? set.Name : $"{set.Name}.run{run.RunNumber}";
-        return Path.GetFullPath(Path.Combine(folder, set.IsJsonl ? name + ".jsonl" : name));
-    }
+    /// <summary>The folder name of a run's output and processed set: the set's name, then <c>NAME.run2</c>, <c>NAME.run3</c>, ...</summary>
+    private static string RunName(string setName, DocumentSetCheckpoint run) =>
+        run.RunNumber == 1 ? setName : string.Create(CultureInfo.InvariantCulture, $"{setName}.run{run.RunNumber}");
 
     private BatchOptions RemainingBudget(SetTotals recorded)
     {
@@ -422,10 +432,17 @@ public sealed class DocumentSetWorker : BackgroundService
         }
     }
 
-    /// <summary>Whether an item's outcome is the document's result; cancelled items and items skipped by a failing endpoint run again later.</summary>
-    private static bool IsFinal(BatchItemResult<JsonElement> item) =>
-        item.Status is BatchItemStatus.Succeeded or BatchItemStatus.Failed
-        || (item.Status == BatchItemStatus.Skipped && item.Error is BudgetExceededException);
+    /// <summary>
+    /// Whether an item's outcome is the document's result. Items cancelled by shutdown, and items a failing endpoint's
+    /// open circuit kept from being sent, run again later.
+    /// </summary>
+    private static bool IsFinal(BatchItemResult<JsonElement> item) => item.Status switch
+    {
+        BatchItemStatus.Succeeded => true,
+        BatchItemStatus.Failed => item.Attempts > 0 || item.Error is not BrokenCircuitException,
+        BatchItemStatus.Skipped => item.Error is BudgetExceededException,
+        _ => false,
+    };
 
     private static DocumentResult ToResult(DocumentItem document, BatchItemResult<JsonElement> item) => new()
     {

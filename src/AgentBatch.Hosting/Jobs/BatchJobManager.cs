@@ -7,6 +7,7 @@ using AgentBatch.Hosting.Internal;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Polly.CircuitBreaker;
 
 namespace AgentBatch.Hosting;
 
@@ -35,6 +36,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
     private TaskCompletionSource _queueChanged = NewSignal();
     private TaskCompletionSource _idle = NewSignal();
     private JobRun? _run;
+    private string? _lastError;
 
     /// <summary>Initializes a new instance of the <see cref="BatchJobManager"/> class.</summary>
     /// <param name="runner">The runner tasks run through.</param>
@@ -80,7 +82,14 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
     public void Start(BatchJobStartOptions? options = null)
     {
         options ??= new BatchJobStartOptions();
-        var batchOptions = new BatchOptions(_defaults) { MaxConcurrency = options.MaxConcurrency, ItemTimeout = options.TaskTimeout ?? _defaults.ItemTimeout };
+        var batchOptions = new BatchOptions(_defaults)
+        {
+            MaxConcurrency = options.MaxConcurrency ?? _defaults.MaxConcurrency ?? BatchOptions.DefaultMaxConcurrency,
+            ItemTimeout = options.TaskTimeout ?? _defaults.ItemTimeout,
+
+            // A task's failure is its own: it is retried or recorded, never allowed to stop the others.
+            ErrorHandling = BatchErrorHandling.Collect,
+        };
         JobRun run;
         int queued;
         lock (_gate)
@@ -97,7 +106,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
             run.Completion = Task.Run(() => RunAsync(run, batchOptions));
         }
 
-        Log.JobsStarted(_logger, options.MaxConcurrency, queued);
+        Log.JobsStarted(_logger, batchOptions.MaxConcurrency, queued);
     }
 
     /// <inheritdoc />
@@ -114,12 +123,12 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
             return;
         }
 
+        RequestStop(run);
         if (mode == BatchJobStopMode.Immediate)
         {
             await run.Immediate.CancelAsync().ConfigureAwait(false);
         }
 
-        await run.Graceful.CancelAsync().ConfigureAwait(false);
         await run.Completion.WaitAsync(cancellationToken).ConfigureAwait(false);
         Log.JobsStopped(_logger, mode);
     }
@@ -183,6 +192,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 AverageExecutionTime = completed > 0 ? completedTime / completed : null,
                 TotalTokens = tokens,
                 Cost = cost,
+                LastError = _lastError,
             };
         }
     }
@@ -345,17 +355,16 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         {
             var results = _runner.StreamBatchAsync(
                 index => new CancelableAgent(_template.Clone(index), inFlight[index].Cancellation!.Token),
-                DequeueAsync(inFlight, options.MaxConcurrency!.Value, run.Graceful.Token),
+                DequeueAsync(run, inFlight, options.MaxConcurrency!.Value),
                 static task => task.Input,
                 static response => response.Text,
                 options,
                 run.Immediate.Token);
             await foreach (var result in results.ConfigureAwait(false))
             {
-                if (inFlight.TryRemove(result.Index, out var task) && !Complete(task, result, run))
+                if (inFlight.TryRemove(result.Index, out var task))
                 {
-                    // Out of budget: this run starts nothing more.
-                    await run.Graceful.CancelAsync().ConfigureAwait(false);
+                    Complete(task, result, run);
                 }
             }
         }
@@ -366,7 +375,11 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         {
             // A broken endpoint or a budget error: the run ends; what was running is accounted for below.
             Log.JobsFaulted(_logger, ex.GetType().Name, ex);
-            run.Fault = ex;
+            lock (_gate)
+            {
+                run.Fault = ex;
+                _lastError = ex.Message;
+            }
         }
         finally
         {
@@ -385,15 +398,21 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
     }
 
     /// <summary>The batch's item source: the highest-priority queued task each time a slot frees, until a graceful stop.</summary>
-    private async IAsyncEnumerable<JobTask> DequeueAsync(ConcurrentDictionary<int, JobTask> inFlight, int maxConcurrency, [EnumeratorCancellation] CancellationToken stopping)
+    private async IAsyncEnumerable<JobTask> DequeueAsync(JobRun run, ConcurrentDictionary<int, JobTask> inFlight, int maxConcurrency)
     {
         var index = 0;
-        while (!stopping.IsCancellationRequested)
+        while (true)
         {
             JobTask? next = null;
             Task changed;
             lock (_gate)
             {
+                // Checked under the lock that stops set it under, so no task starts once a stop has begun.
+                if (run.StopRequested)
+                {
+                    yield break;
+                }
+
                 // The runner frees a slot just before this manager has taken in the finished task's result: waiting for
                 // that keeps the Running count within MaxConcurrency at every instant.
                 while (_running < maxConcurrency && _queue.TryDequeue(out var candidate, out _))
@@ -426,21 +445,13 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 continue;
             }
 
-            try
-            {
-                await changed.WaitAsync(stopping).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                yield break;
-            }
+            await changed.ConfigureAwait(false);
         }
     }
 
-    /// <summary>Records a run's result on its task; <see langword="false"/> when the batch ran out of budget.</summary>
-    private bool Complete(JobTask task, BatchItemResult<string> result, JobRun run)
+    /// <summary>Records a run's result on its task.</summary>
+    private void Complete(JobTask task, BatchItemResult<string> result, JobRun run)
     {
-        var withinBudget = true;
         lock (_gate)
         {
             _running--;
@@ -463,13 +474,15 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 task.Error = null;
                 Finish(task, BatchTaskStatus.Completed, null);
             }
-            else if (result.Status == BatchItemStatus.Skipped && result.Error is BudgetExceededException budget)
+            else if (result.Status == BatchItemStatus.Skipped || (result.Attempts == 0 && result.Error is BrokenCircuitException))
             {
-                // It never ran: back in the queue for the next start.
+                // It never reached the model: the batch stopped first (a cap was reached, or the circuit opened on a failing endpoint).
+                // Back in the queue for the next start; this run starts nothing more.
                 task.Runs--;
-                task.Error = budget.Message;
+                task.Error = result.Error?.Message;
+                _lastError = result.Error?.Message;
                 Requeue(task);
-                withinBudget = false;
+                RequestStop(run);
             }
             else if (result.Status == BatchItemStatus.Failed && task.Runs <= task.MaxRetries)
             {
@@ -484,8 +497,15 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
             run.FinishedSinceStart++;
             SignalQueueChanged();
         }
+    }
 
-        return withinBudget;
+    private void RequestStop(JobRun run)
+    {
+        lock (_gate)
+        {
+            run.StopRequested = true;
+            SignalQueueChanged();
+        }
     }
 
     private void Requeue(JobTask task)
@@ -535,8 +555,8 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
 
     /// <summary>One start-to-stop span of the manager.</summary>
     /// <remarks>
-    /// Its token sources are left to the garbage collector: they have no timers or links, and a StopAsync racing the
-    /// run's end must still be able to cancel them.
+    /// Its token source is left to the garbage collector: it has no timer or links, and a StopAsync racing the run's
+    /// end must still be able to cancel it.
     /// </remarks>
     private sealed class JobRun
     {
@@ -544,7 +564,8 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
 
         public long StartedTimestamp { get; }
 
-        public CancellationTokenSource Graceful { get; } = new();
+        /// <summary>Gets or sets a value indicating whether the run starts no more tasks; changed under the manager's lock.</summary>
+        public bool StopRequested { get; set; }
 
         public CancellationTokenSource Immediate { get; } = new();
 

@@ -3,18 +3,22 @@ namespace AgentBatch.Hosting;
 /// <summary>How <see cref="IBatchJobManager.Start"/> runs the queue.</summary>
 public sealed class BatchJobStartOptions
 {
-    private int _maxConcurrency = BatchOptions.DefaultMaxConcurrency;
+    private int? _maxConcurrency;
     private TimeSpan? _taskTimeout;
 
     /// <summary>Gets or sets the most tasks running at once.</summary>
-    /// <value>The default value is 16.</value>
+    /// <value>The default value is <see langword="null"/>: the manager's <see cref="BatchOptions.MaxConcurrency"/> (<c>AgentBatch:MaxConcurrency</c>, 16 by default).</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int MaxConcurrency
+    public int? MaxConcurrency
     {
         get => _maxConcurrency;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            if (value is { } limit)
+            {
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+            }
+
             _maxConcurrency = value;
         }
     }

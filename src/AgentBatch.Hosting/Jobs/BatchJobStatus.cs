@@ -42,6 +42,10 @@ public sealed class BatchJobStatus
     /// <summary>Gets the cost of all tasks held.</summary>
     public decimal Cost { get; init; }
 
+    /// <summary>Gets why the last run stopped on its own, if it did: a token or cost cap reached, or an endpoint failing every call; <see langword="null"/> otherwise.</summary>
+    /// <remarks>The tasks it could not start are queued again and run on the next <see cref="IBatchJobManager.Start"/>.</remarks>
+    public string? LastError { get; init; }
+
     /// <inheritdoc />
     public override string ToString() =>
         FormattableString.Invariant($"{Completed + Failed + Canceled}/{Total} finished ({Percentage:F1}%): {Queued} queued, {Running} running, {Completed} completed, {Failed} failed, {Canceled} canceled");

@@ -117,6 +117,13 @@ public sealed class DocumentSetWorkerTests
             """{ "name": "no-text" }""",
             WorkerTestBed.Record("empty-text", ""),
         ]);
+        using (var jsonl = File.Open(Path.Combine(bed.Inbox, "records.jsonl"), FileMode.Append))
+        {
+            jsonl.Write("{\"name\":\"caf"u8);
+            jsonl.WriteByte(0xE9);
+            jsonl.Write("\",\"text\":\"latin-1\"}\n"u8);
+            jsonl.Write(System.Text.Encoding.UTF8.GetBytes(WorkerTestBed.Record("after", "Still read.") + "\n"));
+        }
 
         await bed.RunUntilIdleAsync();
 
@@ -136,8 +143,10 @@ public sealed class DocumentSetWorkerTests
         AssertFailed(records["line:2"], "not a JSON record");
         AssertFailed(records["line:3"], "no \"text\"");
         AssertFailed(records["line:4"], "is empty");
+        AssertFailed(records["line:5"], "Line 5 is not UTF-8");
+        Assert.Equal(BatchItemStatus.Succeeded, records["line:6"].Status);
 
-        Assert.Equal(["good.txt", "ok"], bed.RequestedDocuments().Order());
+        Assert.Equal(["after", "good.txt", "ok"], bed.RequestedDocuments().Order());
         var summary = bed.Summary("folder");
         Assert.Equal((8, 1, 7), (summary.Total, summary.Succeeded, summary.Failed));
     }
@@ -244,10 +253,52 @@ public sealed class DocumentSetWorkerTests
 
         Assert.Equal(["a.txt", "a.txt", "b.txt"], bed.RequestedDocuments().Order());
         Assert.Contains("second week", bed.Server.Requests[^1].LastUserText, StringComparison.Ordinal);
-        Assert.Equal(2, bed.Summary("weekly").Run);
-        Assert.Equal(2, bed.Results("weekly").Count);
+        Assert.Equal((1, 1), (bed.Summary("weekly").Run, bed.Results("weekly").Count));
+        Assert.Equal((2, 2), (bed.Summary("weekly.run2").Run, bed.Results("weekly.run2").Count));
         Assert.True(Directory.Exists(Path.Combine(bed.Processed, "weekly")));
         Assert.True(Directory.Exists(Path.Combine(bed.Processed, "weekly.run2")));
+    }
+
+    [Fact]
+    public async Task SetTakenOutUnfinished_AndAnotherDroppedUnderItsName_RunsInFull_NothingReusedFromTheOldRun()
+    {
+        using var bed = new WorkerTestBed();
+        var database = Path.Combine(bed.Output, ".agentbatch", "checkpoints.db");
+        var first = bed.AddFolderSet("daily", new Dictionary<string, string> { ["a.txt"] = "old a", ["b.txt"] = "old b" });
+        using (var store = new SqliteCheckpointStore(database))
+        {
+            // The first set got as far as one recorded document, then was taken out of the inbox.
+            var run = await store.OpenSetAsync("daily", "an-earlier-set");
+            await store.RecordAsync(run, new DocumentResult { Name = "a.txt", Key = "a.txt", Status = BatchItemStatus.Succeeded, Output = JsonSerializer.SerializeToElement("old answer") });
+        }
+
+        Directory.Delete(first, recursive: true);
+        bed.AddFolderSet("daily", new Dictionary<string, string> { ["a.txt"] = "new a", ["b.txt"] = "new b" });
+
+        await bed.RunUntilIdleAsync();
+
+        Assert.Equal(["a.txt", "b.txt"], bed.RequestedDocuments().Order());
+        Assert.All(bed.Results("daily.run2"), r => Assert.StartsWith("Echo: Document: ", r.Output!.Value.GetString(), StringComparison.Ordinal));
+        Assert.Contains("new a", bed.Results("daily.run2").Single(r => r.Key == "a.txt").Output!.Value.GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task CrashAfterTheMoveBeforeArchiving_ThenANewSetUnderTheSameName_RunsInFull()
+    {
+        using var bed = new WorkerTestBed();
+        bed.AddFolderSet("weekly", new Dictionary<string, string> { ["a.txt"] = "week one" });
+        await bed.RunUntilIdleAsync();
+        using (var store = new SqliteCheckpointStore(Path.Combine(bed.Output, ".agentbatch", "checkpoints.db")))
+        {
+            // As if the worker died between moving the set away and archiving its run (the store's first run).
+            await store.SetStateAsync(new DocumentSetCheckpoint("1", "weekly", DocumentSetState.Archived, DateTimeOffset.UnixEpoch, 1), DocumentSetState.Completed);
+        }
+
+        bed.AddFolderSet("weekly", new Dictionary<string, string> { ["a.txt"] = "week two" });
+        await bed.RunUntilIdleAsync();
+
+        Assert.Equal(2, bed.Server.RequestCount);
+        Assert.Contains("week two", bed.Server.Requests[^1].LastUserText, StringComparison.Ordinal);
     }
 
     [Fact]

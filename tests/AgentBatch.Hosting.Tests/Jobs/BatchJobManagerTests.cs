@@ -268,6 +268,44 @@ public sealed class BatchJobManagerTests : IDisposable
     }
 
     [Fact]
+    public async Task EndpointFailingEveryCall_StopsTheRun_TasksItCouldNotStartStayQueued()
+    {
+        using var down = MockChatServer.Start(_ => MockChatReply.Error(500, "down"));
+        await using var manager = new BatchJobManager(
+            new BatchRunner(), new ChatAgent(down.CreateChatClient()), new BatchOptions { MaxAttempts = 1, AdaptiveConcurrency = false });
+        manager.SubmitMany(Enumerable.Range(1, 60).Select(i => $"task {i}"));
+
+        manager.Start(new BatchJobStartOptions { MaxConcurrency = 4 });
+        await manager.WaitForIdleAsync().WaitAsync(Eventually.Guard);
+
+        var status = manager.GetStatus();
+        Assert.False(status.IsRunning);
+        Assert.Equal(60, status.Failed + status.Queued);
+        Assert.InRange(status.Queued, 1, 59);
+        Assert.Contains("circuit", status.LastError, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(status.Failed, down.RequestCount);
+        Assert.All(manager.GetTasks(BatchTaskStatus.Queued), t => Assert.Equal(0, t.Runs));
+    }
+
+    [Fact]
+    public async Task TokenCapReached_StopsTheRun_TheRestStayQueuedForTheNextStart()
+    {
+        await using var manager = new BatchJobManager(
+            new BatchRunner(), new ChatAgent(_server.CreateChatClient(), new ChatAgentOptions { ChatOptions = new ChatOptions { MaxOutputTokens = 5 } }),
+            new BatchOptions { MaxTotalTokens = 40 });
+        manager.SubmitMany(Enumerable.Range(1, 6).Select(i => $"t{i}"));
+
+        manager.Start(new BatchJobStartOptions { MaxConcurrency = 1 });
+        await manager.WaitForIdleAsync().WaitAsync(Eventually.Guard);
+
+        var status = manager.GetStatus();
+        Assert.False(status.IsRunning);
+        Assert.Equal((2, 4), (status.Completed, status.Queued));
+        Assert.Contains("token", status.LastError, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(2, _server.RequestCount);
+    }
+
+    [Fact]
     public async Task BadInput_IsRefusedWithAClearMessage_AndQueuesNothing()
     {
         await using var manager = CreateManager();

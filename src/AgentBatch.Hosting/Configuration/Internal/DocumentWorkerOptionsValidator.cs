@@ -26,14 +26,19 @@ internal sealed class DocumentWorkerOptionsValidator : IValidateOptions<Document
             failures.Add($"{Section}:OutputPath cannot be a folder of the inbox, where it would be taken for a document set; use a name starting with '.' or '_', or another folder.");
         }
 
+        if (!string.IsNullOrWhiteSpace(options.InboxPath) && !string.IsNullOrWhiteSpace(options.ProcessedPath) && IsVisibleInside(options.InboxPath, options.ProcessedPath))
+        {
+            failures.Add($"{Section}:ProcessedPath cannot be a folder of the inbox, where finished sets would be taken for new ones; use a name starting with '.' or '_', or another folder.");
+        }
+
         if (options.PollInterval <= TimeSpan.Zero)
         {
             failures.Add(string.Create(CultureInfo.InvariantCulture, $"{Section}:PollInterval must be longer than zero; it is {options.PollInterval}."));
         }
 
-        if (options.SetRetryDelay < TimeSpan.Zero)
+        if (options.SetRetryDelay <= TimeSpan.Zero)
         {
-            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{Section}:SetRetryDelay cannot be negative; it is {options.SetRetryDelay}."));
+            failures.Add(string.Create(CultureInfo.InvariantCulture, $"{Section}:SetRetryDelay must be longer than zero; it is {options.SetRetryDelay}."));
         }
 
         if (options.MaxDocumentBytes < 1)

@@ -27,7 +27,16 @@ internal sealed class DocumentSetReader
         pending.Push(new DirectoryInfo(root));
         while (pending.TryPop(out var folder))
         {
-            foreach (var entry in folder.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false }))
+            var entries = TryList(folder, out var unreadable);
+            if (unreadable is not null)
+            {
+                // One folder that cannot be listed fails as one document; the rest of the set goes on.
+                var folderKey = Path.GetRelativePath(root, folder.FullName).Replace('\\', '/');
+                yield return DocumentItem.Bad(folderKey, folderKey, $"Folder '{folderKey}' cannot be read: {unreadable}");
+                continue;
+            }
+
+            foreach (var entry in entries)
             {
                 var key = Path.GetRelativePath(root, entry.FullName).Replace('\\', '/');
                 if (entry.Name.StartsWith('.') || (key == ManifestFileName && entry is FileInfo))
@@ -48,6 +57,25 @@ internal sealed class DocumentSetReader
                     yield return ReadFile(key, (FileInfo)entry);
                 }
             }
+        }
+    }
+
+    /// <summary>Lists a folder, reporting rather than throwing when it cannot be read.</summary>
+    private static IEnumerable<FileSystemInfo> TryList(DirectoryInfo folder, out string? unreadable)
+    {
+        try
+        {
+            // Lazily enumerated: the first entry is read here, so a folder that cannot be opened fails now, not mid-set.
+            var entries = folder.EnumerateFileSystemInfos("*", new EnumerationOptions { AttributesToSkip = 0, IgnoreInaccessible = false });
+            using var probe = entries.GetEnumerator();
+            probe.MoveNext();
+            unreadable = null;
+            return entries;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            unreadable = ex.Message;
+            return [];
         }
     }
 
@@ -116,44 +144,52 @@ internal sealed class DocumentSetReader
 
     private IEnumerable<DocumentItem> ReadJsonl(string path)
     {
-        using var reader = new StreamReader(path, StrictUtf8, detectEncodingFromByteOrderMarks: true);
+        // Lines are split as bytes and decoded one by one, so a line that is not UTF-8 fails alone.
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 64 * 1024);
+        var line = new List<byte>(256);
         var number = 0;
-        while (true)
+        var atStart = true;
+        int next;
+        do
         {
-            var line = TryReadLine(reader, out var undecodable);
-            if (undecodable)
+            next = stream.ReadByte();
+            if (next is not ('\n' or -1))
             {
-                // The rest of the file cannot be decoded reliably: one error for it, not one per line.
-                var key = LineKey(number + 1);
-                yield return DocumentItem.Bad(key, $"line {number + 1}", $"Line {number + 1} and after are not UTF-8 text.");
-                yield break;
-            }
-
-            if (line is null)
-            {
-                yield break;
+                line.Add((byte)next);
+                continue;
             }
 
             number++;
-            if (!string.IsNullOrWhiteSpace(line))
+            var bytes = line.ToArray().AsSpan();
+            line.Clear();
+            if (atStart && bytes.StartsWith(Utf8ByteOrderMark))
             {
-                yield return ReadRecord(number, line);
+                bytes = bytes[Utf8ByteOrderMark.Length..];
+            }
+
+            atStart = false;
+            var item = Line(number, bytes);
+            if (item is not null)
+            {
+                yield return item;
             }
         }
+        while (next != -1);
     }
 
-    private static string? TryReadLine(StreamReader reader, out bool undecodable)
+    private DocumentItem? Line(int number, ReadOnlySpan<byte> bytes)
     {
+        string text;
         try
         {
-            undecodable = false;
-            return reader.ReadLine();
+            text = StrictUtf8.GetString(bytes.TrimEnd((byte)'\r'));
         }
         catch (DecoderFallbackException)
         {
-            undecodable = true;
-            return null;
+            return DocumentItem.Bad(LineKey(number), $"line {number}", $"Line {number} is not UTF-8 text.");
         }
+
+        return string.IsNullOrWhiteSpace(text) ? null : ReadRecord(number, text);
     }
 
     private DocumentItem ReadRecord(int number, string line)
