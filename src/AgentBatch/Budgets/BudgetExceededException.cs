@@ -30,9 +30,7 @@ public sealed class BudgetExceededException : Exception
     /// <param name="requested">The call's estimate.</param>
     /// <param name="remaining">What was left of the cap.</param>
     public BudgetExceededException(BudgetLimit limit, decimal cap, decimal requested, decimal remaining)
-        : base(limit == BudgetLimit.Tokens
-            ? $"The batch's token cap of {cap:0} leaves {remaining:0} token(s); the next call is estimated at {requested:0} (input plus maximum output), so it was not made."
-            : $"The batch's cost cap of {cap} leaves {remaining:0.######}; the next call is estimated at {requested:0.######} (input plus maximum output), so it was not made.")
+        : base(Describe(limit, cap, requested, remaining))
     {
         Limit = limit;
         Cap = cap;
@@ -51,4 +49,19 @@ public sealed class BudgetExceededException : Exception
 
     /// <summary>Gets what was left of the cap when the call was refused.</summary>
     public decimal Remaining { get; }
+
+    /// <summary>Gets a value indicating whether the refused call alone is larger than the whole cap.</summary>
+    /// <remarks>
+    /// Such a call could never be made, however much of the budget were left: only its item fails, and the batch goes
+    /// on. Any other refusal means the cap is spent, and the batch stops.
+    /// </remarks>
+    public bool ExceedsCap => Requested > Cap;
+
+    private static string Describe(BudgetLimit limit, decimal cap, decimal requested, decimal remaining) => (limit, requested > cap) switch
+    {
+        (BudgetLimit.Tokens, true) => $"This call alone is estimated at {requested:0} tokens (input plus maximum output), more than the batch's whole token cap of {cap:0}; it can never be made.",
+        (BudgetLimit.Tokens, false) => $"The batch's token cap of {cap:0} leaves {remaining:0} token(s); the next call is estimated at {requested:0} (input plus maximum output), so it was not made.",
+        (_, true) => $"This call alone is estimated to cost {requested:0.######} (input plus maximum output), more than the batch's whole cost cap of {cap}; it can never be made.",
+        _ => $"The batch's cost cap of {cap} leaves {remaining:0.######}; the next call is estimated at {requested:0.######} (input plus maximum output), so it was not made.",
+    };
 }

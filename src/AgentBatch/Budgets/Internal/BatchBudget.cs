@@ -55,6 +55,17 @@ internal sealed class BatchBudget
     /// <exception cref="BudgetExceededException">The estimate cannot fit, and nothing in flight can free room.</exception>
     public async ValueTask<BudgetReservation> ReserveAsync(long tokens, decimal cost, CancellationToken cancellationToken)
     {
+        // A call larger than the whole cap could never be made: refused at once, without waiting for room.
+        if (_maxTokens is { } maxTokens && tokens > maxTokens)
+        {
+            throw new BudgetExceededException(BudgetLimit.Tokens, maxTokens, tokens, Math.Max(0, maxTokens - SpentTokens));
+        }
+
+        if (_maxCost is { } maxCost && cost > maxCost)
+        {
+            throw new BudgetExceededException(BudgetLimit.Cost, maxCost, cost, Math.Max(0, maxCost - SpentCost));
+        }
+
         while (true)
         {
             Task changed;
