@@ -14,8 +14,8 @@ namespace AgentBatch.Internal;
 /// the breaker judges one batch's endpoint, not a process's.
 /// </para>
 /// <para>
-/// The per-attempt timeout is a separate pipeline that the attempt applies around the request alone, so that waiting
-/// for room under a pacing limit before sending never counts against it.
+/// The per-attempt timeout is not part of it: <see cref="AttemptTimeout"/> applies it around the request alone, so that
+/// waiting for room under a pacing limit before sending never counts against it.
 /// </para>
 /// </remarks>
 internal static class ModelCallResilience
@@ -75,10 +75,4 @@ internal static class ModelCallResilience
         + $"{ResilienceConstants.CircuitSamplingDuration.TotalSeconds:F0} s (last error: {lastError?.GetType().Name ?? "unknown"}"
         + $"{(lastError is null ? string.Empty : $", status {TransientFaults.StatusOf(lastError)}")}); the circuit breaker opened and the batch stopped.",
         lastError!);
-
-    /// <summary>The per-attempt timeout: <see cref="Polly.Timeout.TimeoutRejectedException"/> when one request takes too long.</summary>
-    public static ResiliencePipeline CreateAttemptTimeout(BatchOptions options, TimeProvider timeProvider) =>
-        options.AttemptTimeout is { } attemptTimeout && options.ResiliencePipeline is null
-            ? new ResiliencePipelineBuilder { Name = "AgentBatch.ModelCallAttempt", TimeProvider = timeProvider }.AddTimeout(attemptTimeout).Build()
-            : ResiliencePipeline.Empty;
 }

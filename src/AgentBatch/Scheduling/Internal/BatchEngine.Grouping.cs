@@ -5,7 +5,7 @@ namespace AgentBatch.Internal;
 /// <summary>Grouping: several items answered by one model call, under a per-request token budget.</summary>
 internal sealed partial class BatchEngine<TItem, TOutput>
 {
-    private async Task DispatchGroupsAsync(ItemReader<TItem> reader, SemaphoreSlim? slots)
+    private async Task DispatchGroupsAsync(ItemReader<TItem> reader)
     {
         var counter = _calls.TokenCounter;
         var maxItems = _options.MaxItemsPerRequest;
@@ -39,7 +39,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
                 || (maxTokens is { } budget && GroupedPrompt.FramingTokens(counter, group.Count + 1) + groupTokens + member.Tokens > budget);
             if (group.Count > 0 && full)
             {
-                if (!await StartGroupAsync(group, slots).ConfigureAwait(false))
+                if (!await StartGroupAsync(group).ConfigureAwait(false))
                 {
                     group = [member];
                     break;
@@ -55,7 +55,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
 
         if (group.Count > 0 && Volatile.Read(ref _stopRequested) == 0)
         {
-            await StartGroupAsync(group, slots).ConfigureAwait(false);
+            await StartGroupAsync(group).ConfigureAwait(false);
         }
         else
         {
@@ -64,16 +64,16 @@ internal sealed partial class BatchEngine<TItem, TOutput>
     }
 
     /// <summary>Starts a group when a slot frees up; <see langword="false"/> (and the group skipped) when the batch stopped first.</summary>
-    private async Task<bool> StartGroupAsync(List<GroupMember> group, SemaphoreSlim? slots)
+    private async Task<bool> StartGroupAsync(List<GroupMember> group)
     {
-        if (!await AcquireSlotAsync(slots).ConfigureAwait(false))
+        if (!await AcquireSlotAsync().ConfigureAwait(false))
         {
             await SkipAllAsync(group).ConfigureAwait(false);
             return false;
         }
 
         Interlocked.Increment(ref _pending);
-        _ = RunGroupAsync(group, slots);
+        _ = RunGroupAsync(group);
         return true;
     }
 
@@ -91,7 +91,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         }
     }
 
-    private async Task RunGroupAsync(List<GroupMember> group, SemaphoreSlim? slots)
+    private async Task RunGroupAsync(List<GroupMember> group)
     {
         await Task.Yield();
         try
@@ -108,7 +108,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         }
         finally
         {
-            ReleaseSlot(slots);
+            ReleaseSlot();
             ItemFinished();
         }
     }
