@@ -113,6 +113,12 @@ internal sealed class ModelCallPipeline : IDisposable
         // The attempts, retried per the batch's resilience pipeline. Outcomes rather than exceptions pass through it, and
         // its context is pooled: on the path where nothing fails that is two asynchronous layers fewer per call.
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // Only the retry log line needs to know the item.
+            context.Properties.Set(ModelCallResilience.ItemKey, item);
+        }
+
         Outcome<ChatResponse> outcome;
         try
         {

@@ -20,6 +20,9 @@ namespace AgentBatch.Internal;
 /// </remarks>
 internal static class ModelCallResilience
 {
+    /// <summary>The batch item a call is made for, on the call's resilience context while retries are logged.</summary>
+    public static readonly ResiliencePropertyKey<BatchItemContext> ItemKey = new("AgentBatch.Item");
+
     public static ResiliencePipeline<ChatResponse> Create(
         BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception?> onCircuitOpened)
     {
@@ -41,7 +44,7 @@ internal static class ModelCallResilience
                     if (logger.IsEnabled(LogLevel.Debug))
                     {
                         var error = args.Outcome.Exception!;
-                        var index = BatchItemContext.Current?.Index ?? -1;
+                        var index = args.Context.Properties.TryGetValue(ItemKey, out var item) ? item.Index : -1;
                         var errorType = error.GetType().Name;
                         var status = TransientFaults.StatusOf(error);
                         Log.RetryingModelCall(logger, index, args.AttemptNumber + 2, errorType, status, args.RetryDelay.TotalMilliseconds);

@@ -133,8 +133,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
             _stop.Token.ThrowIfCancellationRequested();
             var agent = _agentFactory(group[0].Index)
                 ?? throw new InvalidOperationException($"The agent factory returned null for item {group[0].Index}.");
-            BatchItemContext.Current = context;
-            response = await agent.RunAsync(GroupedPrompt.Build(group.Select(m => m.Input).ToList()), _stop.Token).ConfigureAwait(false);
+            response = await RunAgentAsync(agent, GroupedPrompt.Build(group.Select(m => m.Input).ToList()), context, _stop.Token).ConfigureAwait(false);
             answers = GroupedPrompt.TryParse(response.Text, group.Count);
         }
         catch (Exception ex)

@@ -304,9 +304,8 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
             var agent = _agentFactory(index)
                 ?? throw new InvalidOperationException($"The agent factory returned null for item {index}.");
 
-            BatchItemContext.Current = context;
             ran = true;
-            response = await agent.RunAsync(input, token).ConfigureAwait(false)
+            response = await RunAgentAsync(agent, input, context, token).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Agent '{agent.Name}' returned no response for item {index}.");
             output = _outputMap(response);
             status = BatchItemStatus.Succeeded;
@@ -355,6 +354,19 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
 
         return new BatchItemResult<TOutput>(
             index, status, output, error, usage, context.Cost, attempts, _timeProvider.GetElapsedTime(started));
+    }
+
+    /// <summary>Runs an agent for an item, so that the batch sees every model call it makes.</summary>
+    private static Task<ChatResponse> RunAgentAsync(IBatchAgent agent, string input, BatchItemContext context, CancellationToken cancellationToken)
+    {
+        if (agent is ChatAgent chatAgent)
+        {
+            return chatAgent.RunForItemAsync(input, context, cancellationToken);
+        }
+
+        // Any other agent's calls reach the batch layer (UseAgentBatch) through the item flowing on the calling context.
+        BatchItemContext.Current = context;
+        return agent.RunAsync(input, cancellationToken);
     }
 
     private string MapInput(int index, TItem item)
