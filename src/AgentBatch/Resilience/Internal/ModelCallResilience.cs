@@ -41,6 +41,7 @@ internal static class ModelCallResilience
                 DelayGenerator = args => ValueTask.FromResult(TransientFaults.RetryAfter(args.Outcome.Exception, timeProvider)),
                 OnRetry = args =>
                 {
+                    AgentBatchMetrics.Retrying(args.Outcome.Exception!);
                     if (logger.IsEnabled(LogLevel.Debug))
                     {
                         var error = args.Outcome.Exception!;

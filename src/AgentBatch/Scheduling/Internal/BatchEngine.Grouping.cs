@@ -94,6 +94,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
     private async Task RunGroupAsync(List<GroupMember> group)
     {
         await Task.Yield();
+        AgentBatchMetrics.ItemsInFlight(group.Count);
         try
         {
             var results = new List<BatchItemResult<TOutput>>(group.Count);
@@ -108,6 +109,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         }
         finally
         {
+            AgentBatchMetrics.ItemsInFlight(-group.Count);
             ReleaseSlot();
             ItemFinished();
         }
