@@ -3,11 +3,20 @@ using AgentBatch;
 using AgentBatch.Benchmarks;
 using BenchmarkDotNet.Running;
 
-// dotnet run -c Release --project tests/AgentBatch.Benchmarks [-- --quick] [--out path.md] [--only 1,2] [--bdn] [--soak agentbatch|bare]
+// dotnet run -c Release --project tests/AgentBatch.Benchmarks [-- --quick] [--out path.md] [--only 1,2] [--bdn [telemetry]] [--soak agentbatch|bare]
 var quick = args.Contains("--quick");
 if (args.Contains("--bdn"))
 {
-    BenchmarkRunner.Run<OrchestrationBenchmarks>();
+    // --bdn: orchestration per item; --bdn telemetry: what the meter costs an item, with and without a listener.
+    if (args.Contains("telemetry"))
+    {
+        BenchmarkRunner.Run<TelemetryBenchmarks>();
+    }
+    else
+    {
+        BenchmarkRunner.Run<OrchestrationBenchmarks>();
+    }
+
     return 0;
 }
 

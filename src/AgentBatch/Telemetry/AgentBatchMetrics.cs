@@ -63,15 +63,14 @@ internal static class AgentBatchMetrics
     /// <summary>Records a completed item: its status, its duration when it started, and what it spent.</summary>
     public static void ItemCompleted(BatchItemStatus status, TimeSpan duration, UsageDetails? usage, decimal cost)
     {
-        var statusTag = new KeyValuePair<string, object?>(ItemStatusTag, StatusName(status));
         if (Items.Enabled)
         {
-            Items.Add(1, statusTag);
+            Items.Add(1, new KeyValuePair<string, object?>(ItemStatusTag, StatusName(status)));
         }
 
         if (ItemDuration.Enabled && status != BatchItemStatus.Skipped)
         {
-            ItemDuration.Record(duration.TotalSeconds, statusTag);
+            ItemDuration.Record(duration.TotalSeconds, new KeyValuePair<string, object?>(ItemStatusTag, StatusName(status)));
         }
 
         if (Tokens.Enabled && usage is not null)
