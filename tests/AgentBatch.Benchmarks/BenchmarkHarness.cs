@@ -68,14 +68,15 @@ public sealed class BenchmarkHarness
     /// <param name="inMemory"><see langword="true"/> for the in-memory model instead of the loopback server.</param>
     /// <param name="yields">With <paramref name="inMemory"/>, <see langword="true"/> for a model that answers after a thread-pool hop.</param>
     /// <param name="duration">How long to run.</param>
-    public async Task SoakAsync(bool agentBatch, bool inMemory, bool yields, TimeSpan duration)
+    /// <param name="runs">Stop after this many batches of 10,000 requests even if <paramref name="duration"/> has not passed.</param>
+    public async Task SoakAsync(bool agentBatch, bool inMemory, bool yields, TimeSpan duration, int runs = int.MaxValue)
     {
         await using var server = await LoopbackChatServer.StartAsync();
         var client = inMemory ? new InstantChatClient(yields) : CreateClient(server.Endpoint);
         var inputs = Inputs(10_000);
         _log.WriteLine(string.Create(Invariant, $"soak: {(agentBatch ? "AgentBatch" : "bare loop")}, {(inMemory ? "in-memory model" : "loopback server")}, process {Environment.ProcessId}"));
         var stopwatch = Stopwatch.StartNew();
-        while (stopwatch.Elapsed < duration)
+        for (var run = 0; run < runs && stopwatch.Elapsed < duration; run++)
         {
             var cost = agentBatch
                 ? await TimeAgentBatchAsync(client, inputs, 32, null, CancellationToken.None)

@@ -20,14 +20,16 @@ if (args.Contains("--bdn"))
     return 0;
 }
 
-// --soak agentbatch|bare [--in-memory|--yielding] [--seconds N]: one contender in a loop, for a profiler to attach to.
+// --soak agentbatch|bare [--in-memory|--yielding] [--seconds N] [--runs N]: one contender in a loop, for a profiler to attach to.
 var soakIndex = Array.IndexOf(args, "--soak");
 if (soakIndex >= 0 && soakIndex + 1 < args.Length)
 {
     var secondsIndex = Array.IndexOf(args, "--seconds");
     var seconds = secondsIndex >= 0 && secondsIndex + 1 < args.Length ? int.Parse(args[secondsIndex + 1], CultureInfo.InvariantCulture) : 30;
+    var runsIndex = Array.IndexOf(args, "--runs");
+    var runs = runsIndex >= 0 && runsIndex + 1 < args.Length ? int.Parse(args[runsIndex + 1], CultureInfo.InvariantCulture) : int.MaxValue;
     var soak = new BenchmarkHarness(quick: false, Console.Out) { Configure = Variant(args) };
-    await soak.SoakAsync(args[soakIndex + 1] == "agentbatch", args.Contains("--in-memory") || args.Contains("--yielding"), args.Contains("--yielding"), TimeSpan.FromSeconds(seconds));
+    await soak.SoakAsync(args[soakIndex + 1] == "agentbatch", args.Contains("--in-memory") || args.Contains("--yielding"), args.Contains("--yielding"), TimeSpan.FromSeconds(seconds), runs);
     return 0;
 }
 
