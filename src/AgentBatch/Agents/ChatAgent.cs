@@ -1,3 +1,4 @@
+using System.Globalization;
 using AgentBatch.Internal;
 using Microsoft.Extensions.AI;
 
@@ -18,10 +19,16 @@ namespace AgentBatch;
 /// </remarks>
 public sealed class ChatAgent : IBatchAgent
 {
+    // The template's copy of the options, shared by its clones: nothing changes it after construction.
     private readonly ChatAgentOptions _options;
+
+    // This agent's own copy of the chat options: a chat client may change the instance it is passed.
+    private readonly ChatOptions? _chatOptions;
     private readonly IChatClient _pipeline;
     private readonly bool _resolvesTools;
     private readonly List<ChatMessage> _history;
+    private readonly int _cloneIndex = -1;
+    private string? _name;
 
     /// <summary>Initializes a new instance of the <see cref="ChatAgent"/> class.</summary>
     /// <param name="chatClient">The model to talk to.</param>
@@ -33,7 +40,8 @@ public sealed class ChatAgent : IBatchAgent
 
         ChatClient = chatClient;
         _options = options is null ? new ChatAgentOptions() : new ChatAgentOptions(options);
-        Name = _options.Name;
+        _chatOptions = _options.ChatOptions;
+        _name = _options.Name;
 
         // Tool round trips are counted below the function-invocation loop, so MaxTurns bounds real model calls.
         // Without tools a run is exactly one call, so there is nothing to loop over or count.
@@ -45,21 +53,24 @@ public sealed class ChatAgent : IBatchAgent
         }
 
         _pipeline = pipeline;
-        _history = CreateInitialHistory(_options);
+        _history = CreateInitialHistory(_options, cloneMessages: false);
     }
 
     private ChatAgent(ChatAgent template, int index)
     {
+        // A clone copies what it may change or hand to a chat client (the chat options, the history and its
+        // messages) and shares the rest with the template; its name is made when first asked for.
         ChatClient = template.ChatClient;
-        _options = new ChatAgentOptions(template._options);
+        _options = template._options;
+        _chatOptions = _options.ChatOptions?.Clone();
         _pipeline = template._pipeline;
         _resolvesTools = template._resolvesTools;
-        Name = $"{template._options.Name}-{index}";
-        _history = CreateInitialHistory(_options);
+        _cloneIndex = index;
+        _history = CreateInitialHistory(_options, cloneMessages: true);
     }
 
     /// <inheritdoc />
-    public string Name { get; }
+    public string Name => _name ??= string.Create(CultureInfo.InvariantCulture, $"{_options.Name}-{_cloneIndex}");
 
     /// <inheritdoc />
     public IReadOnlyList<ChatMessage> History => _history;
@@ -76,17 +87,36 @@ public sealed class ChatAgent : IBatchAgent
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="MaxTurnsExceededException">The model still wanted tool calls after <see cref="ChatAgentOptions.MaxTurns"/> model calls.</exception>
-    public async Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default)
+    public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
+        return RunCoreAsync(input, item: null, cancellationToken);
+    }
 
+    /// <summary>Runs on behalf of a batch item, which sees every model call the run makes.</summary>
+    /// <remarks>
+    /// Without tools the run is one call, handed to the batch's pipeline directly. With tools the function-invocation
+    /// loop sits in between, so the item flows down to the batch layer below it as <see cref="BatchItemContext.Current"/>.
+    /// </remarks>
+    internal Task<ChatResponse> RunForItemAsync(string input, BatchItemContext item, CancellationToken cancellationToken) =>
+        RunCoreAsync(input, item, cancellationToken);
+
+    private async Task<ChatResponse> RunCoreAsync(string input, BatchItemContext? item, CancellationToken cancellationToken)
+    {
         _history.Add(new ChatMessage(ChatRole.User, input));
         if (_resolvesTools)
         {
+            if (item is not null)
+            {
+                BatchItemContext.Current = item;
+            }
+
             TurnLimitingChatClient.BeginRun(_options.MaxTurns);
         }
 
-        var response = await _pipeline.GetResponseAsync(_history, _options.ChatOptions, cancellationToken).ConfigureAwait(false);
+        var response = await (item is null || _resolvesTools
+            ? _pipeline.GetResponseAsync(_history, _chatOptions, cancellationToken)
+            : item.Pipeline.GetResponseAsync(ChatClient, _history, _chatOptions, item, cancellationToken)).ConfigureAwait(false);
         _history.AddRange(response.Messages);
 
         if (_resolvesTools && EndsWithUnansweredToolCall(response))
@@ -100,7 +130,7 @@ public sealed class ChatAgent : IBatchAgent
     /// <inheritdoc />
     public override string ToString() => Name;
 
-    private static List<ChatMessage> CreateInitialHistory(ChatAgentOptions options)
+    private static List<ChatMessage> CreateInitialHistory(ChatAgentOptions options, bool cloneMessages)
     {
         var history = new List<ChatMessage>(options.InitialMessages.Count + 3);
         if (!string.IsNullOrEmpty(options.Instructions))
@@ -108,7 +138,11 @@ public sealed class ChatAgent : IBatchAgent
             history.Add(new ChatMessage(ChatRole.System, options.Instructions));
         }
 
-        history.AddRange(options.InitialMessages);
+        foreach (var message in options.InitialMessages)
+        {
+            history.Add(cloneMessages ? message.Clone() : message);
+        }
+
         return history;
     }
 

@@ -13,6 +13,7 @@ internal sealed class BatchItemContext
     private static readonly AsyncLocal<BatchItemContext?> CurrentContext = new();
 
     private UsageDetails? _usage;
+    private bool _ownsUsage;
     private decimal _cost;
     private int _attempts;
     private int _calls;
@@ -80,11 +81,29 @@ internal sealed class BatchItemContext
         {
             if (usage is not null)
             {
-                _usage ??= new UsageDetails();
-                _usage.Add(usage);
+                // One call (the common case): its reported figures are the item's, not copied. More calls are summed
+                // into an instance of the item's own, so that no call's reported figures are ever changed.
+                if (_usage is null)
+                {
+                    _usage = usage;
+                }
+                else
+                {
+                    var sum = _ownsUsage ? _usage : Copy(_usage);
+                    sum.Add(usage);
+                    _usage = sum;
+                    _ownsUsage = true;
+                }
             }
 
             _cost += cost;
         }
+    }
+
+    private static UsageDetails Copy(UsageDetails usage)
+    {
+        var copy = new UsageDetails();
+        copy.Add(usage);
+        return copy;
     }
 }

@@ -3,6 +3,7 @@ using System.Diagnostics;
 namespace AgentBatch.Internal;
 
 /// <summary>AgentBatch's tracing: a span per batch and per item, around the per-call <c>gen_ai.*</c> spans of Microsoft.Extensions.AI.</summary>
+/// <remarks>The metrics are in <see cref="AgentBatchMetrics"/>, under the same name.</remarks>
 internal static class AgentBatchTelemetry
 {
     /// <summary>The name of the <see cref="ActivitySource"/> and meter.</summary>

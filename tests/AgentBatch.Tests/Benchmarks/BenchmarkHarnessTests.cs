@@ -15,10 +15,19 @@ public sealed class BenchmarkHarnessTests
         // The harness itself throws if either contender loses or garbles an output.
         var rows = await harness.RunAsync();
 
-        Assert.Equal(
-            ["latency-bound", "CPU-bound", "orchestration: clone", "orchestration: with token", "StreamBatchAsync", "pacing", "grouping"],
-            rows.Select(r => r.Figure).Select(f => new[] { "latency-bound", "CPU-bound", "orchestration: clone", "orchestration: with token", "StreamBatchAsync", "pacing", "grouping" }.First(f.StartsWith)));
+        string[] figures =
+        [
+            "latency-bound", "CPU-bound requests/s", "CPU-bound CPU time", "orchestration: clone", "orchestration: model answering asynchronously",
+            "orchestration: with token", "StreamBatchAsync", "pacing", "grouping",
+        ];
+        Assert.Equal(figures, rows.Select(r => figures.First(r.Figure.StartsWith)));
         Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.AgentBatch)));
+
+        // Both contenders' CPU time and allocations per request are measured, so the ratio is not the wall clock's alone.
+        var cpu = rows.Single(r => r.Figure.StartsWith("CPU-bound CPU time", StringComparison.Ordinal));
+        Assert.Matches(@"^\d+\.\d us, \d+ B$", cpu.AgentBatch);
+        Assert.Matches(@"^\d+\.\d us, \d+ B$", cpu.Baseline);
+        Assert.Matches(@"^\d+\.\d{3}x", cpu.Ratio);
         Assert.Equal("yes", rows.Single(r => r.Figure.StartsWith("grouping", StringComparison.Ordinal)).Met);
         Assert.Contains("0 x 429", rows.Single(r => r.Figure.StartsWith("pacing", StringComparison.Ordinal)).AgentBatch);
         var table = harness.ToMarkdown();

@@ -7,7 +7,7 @@ public sealed class AdaptiveConcurrencyLimiterTests
     [Fact]
     public void OnRateLimited_BurstFromOneEpoch_HalvesOnce()
     {
-        var sut = new AdaptiveConcurrencyLimiter(16);
+        var sut = new AdaptiveConcurrencyLimiter(new ConcurrencyWindow(16));
         var epoch = sut.Epoch;
 
         sut.OnRateLimited(epoch);
@@ -20,7 +20,7 @@ public sealed class AdaptiveConcurrencyLimiterTests
     [Fact]
     public void OnRateLimited_NewEpochs_HalveDownToOne()
     {
-        var sut = new AdaptiveConcurrencyLimiter(16);
+        var sut = new AdaptiveConcurrencyLimiter(new ConcurrencyWindow(16));
 
         for (var i = 0; i < 10; i++)
         {
@@ -33,7 +33,7 @@ public sealed class AdaptiveConcurrencyLimiterTests
     [Fact]
     public void OnSuccess_AfterAWindowOfSuccesses_RaisesByOneUpToMax()
     {
-        var sut = new AdaptiveConcurrencyLimiter(4);
+        var sut = new AdaptiveConcurrencyLimiter(new ConcurrencyWindow(4));
         sut.OnRateLimited(sut.Epoch);
         Assert.Equal(2, sut.CurrentLimit);
 
@@ -51,53 +51,39 @@ public sealed class AdaptiveConcurrencyLimiterTests
     }
 
     [Fact]
-    public async Task WaitAsync_AtTheLimit_WaitsForARelease()
+    public async Task OnRateLimited_ItemsInFlight_NewItemsWaitUntilInFlightDropsBelowTheNewLimit()
     {
-        var sut = new AdaptiveConcurrencyLimiter(2);
-        await sut.WaitAsync(CancellationToken.None);
-        await sut.WaitAsync(CancellationToken.None);
-
-        var third = sut.WaitAsync(CancellationToken.None);
-        Assert.False(third.IsCompleted);
-
-        sut.Release();
-        await third.WaitAsync(Signals<int>.Guard);
-        Assert.Equal(2, sut.InFlight);
-    }
-
-    [Fact]
-    public async Task WaitAsync_LimitLowered_NewItemsWaitUntilInFlightDropsBelowIt()
-    {
-        var sut = new AdaptiveConcurrencyLimiter(4);
+        var window = new ConcurrencyWindow(4);
+        var sut = new AdaptiveConcurrencyLimiter(window);
         for (var i = 0; i < 4; i++)
         {
-            await sut.WaitAsync(CancellationToken.None);
+            Assert.True(await window.WaitAsync(CancellationToken.None));
         }
 
         sut.OnRateLimited(sut.Epoch);
-        var next = sut.WaitAsync(CancellationToken.None);
+        var next = window.WaitAsync(CancellationToken.None).AsTask();
 
-        sut.Release();
-        sut.Release();
+        window.Release();
+        window.Release();
         Assert.False(next.IsCompleted);
-        sut.Release();
-        await next.WaitAsync(Signals<int>.Guard);
-        Assert.Equal(2, sut.InFlight);
+        window.Release();
+        Assert.True(await next.WaitAsync(Signals<int>.Guard));
+        Assert.Equal(2, window.InFlight);
     }
 
     [Fact]
-    public async Task WaitAsync_Canceled_ThrowsAndDoesNotTakeASlot()
+    public async Task OnSuccess_LimitRaised_LetsTheWaitingItemIn()
     {
-        var sut = new AdaptiveConcurrencyLimiter(1);
-        await sut.WaitAsync(CancellationToken.None);
-        using var cts = new CancellationTokenSource();
+        var window = new ConcurrencyWindow(2);
+        var sut = new AdaptiveConcurrencyLimiter(window);
+        sut.OnRateLimited(sut.Epoch);
+        Assert.True(await window.WaitAsync(CancellationToken.None));
+        var next = window.WaitAsync(CancellationToken.None).AsTask();
+        Assert.False(next.IsCompleted);
 
-        var waiting = sut.WaitAsync(cts.Token);
-        cts.Cancel();
+        sut.OnSuccess();
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting);
-        sut.Release();
-        Assert.Equal(0, sut.InFlight);
-        await sut.WaitAsync(CancellationToken.None).WaitAsync(Signals<int>.Guard);
+        Assert.True(await next.WaitAsync(Signals<int>.Guard));
+        Assert.Equal(2, window.InFlight);
     }
 }

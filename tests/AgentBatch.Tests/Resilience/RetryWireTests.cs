@@ -2,6 +2,8 @@ using System.ClientModel;
 using System.Collections.Concurrent;
 using AgentBatch.Testing;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
@@ -86,6 +88,21 @@ public sealed class RetryWireTests : IDisposable
         Assert.Equal(503, Assert.IsType<ClientResultException>(item.Error).Status);
         Assert.Equal(3, item.Attempts);
         Assert.Equal(3, _server.RequestCount);
+    }
+
+    [Fact]
+    public async Task RunBatchAsync_RetriedCall_LogsTheRetryWithTheItemsIndex()
+    {
+        using var logs = new FakeLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(builder => builder.AddProvider(logs).SetMinimumLevel(LogLevel.Debug));
+        _server.Responder = request => request.LastUserText == "q2" && Attempt(request) == 1 ? MockChatReply.Error(503) : MockChatReply.Answer("ok");
+
+        var result = await new BatchRunner(loggerFactory).RunBatchAsync(
+            new ChatAgent(_server.CreateChatClient()), ["q0", "q1", "q2"], q => q, r => r.Text, new BatchOptions { RetryBaseDelay = FastRetry });
+
+        Assert.Equal(3, result.SucceededCount);
+        var retry = Assert.Single(logs.Collector.GetSnapshot(), r => r.Id.Id == 100);
+        Assert.StartsWith("Batch item 2: model call failed with ClientResultException (HTTP 503); attempt 2 in ", retry.Message);
     }
 
     [Fact]

@@ -64,13 +64,22 @@ public sealed class StreamBatchTests
     public async Task StreamBatchAsync_BreakingOut_CancelsItemsInFlight()
     {
         var cancelled = 0;
+        var othersInFlight = 0;
+        var windowFull = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var client = new FakeChatClient
         {
             Callback = async (messages, _, ct) =>
             {
                 if (FakeChatClient.LastUserText(messages) == "0")
                 {
+                    // Answered once the rest of the window is in flight, so that there is something to cancel.
+                    await windowFull.Task.WaitAsync(Signals<int>.Guard, ct);
                     return new ChatResponse(new ChatMessage(ChatRole.Assistant, "first"));
+                }
+
+                if (Interlocked.Increment(ref othersInFlight) == 3)
+                {
+                    windowFull.TrySetResult();
                 }
 
                 try

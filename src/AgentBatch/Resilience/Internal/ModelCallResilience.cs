@@ -14,12 +14,15 @@ namespace AgentBatch.Internal;
 /// the breaker judges one batch's endpoint, not a process's.
 /// </para>
 /// <para>
-/// The per-attempt timeout is a separate pipeline that the attempt applies around the request alone, so that waiting
-/// for room under a pacing limit before sending never counts against it.
+/// The per-attempt timeout is not part of it: <see cref="AttemptTimeout"/> applies it around the request alone, so that
+/// waiting for room under a pacing limit before sending never counts against it.
 /// </para>
 /// </remarks>
 internal static class ModelCallResilience
 {
+    /// <summary>The batch item a call is made for, on the call's resilience context while retries are logged.</summary>
+    public static readonly ResiliencePropertyKey<BatchItemContext> ItemKey = new("AgentBatch.Item");
+
     public static ResiliencePipeline<ChatResponse> Create(
         BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception?> onCircuitOpened)
     {
@@ -38,10 +41,11 @@ internal static class ModelCallResilience
                 DelayGenerator = args => ValueTask.FromResult(TransientFaults.RetryAfter(args.Outcome.Exception, timeProvider)),
                 OnRetry = args =>
                 {
+                    AgentBatchMetrics.Retrying(args.Outcome.Exception!);
                     if (logger.IsEnabled(LogLevel.Debug))
                     {
                         var error = args.Outcome.Exception!;
-                        var index = BatchItemContext.Current?.Index ?? -1;
+                        var index = args.Context.Properties.TryGetValue(ItemKey, out var item) ? item.Index : -1;
                         var errorType = error.GetType().Name;
                         var status = TransientFaults.StatusOf(error);
                         Log.RetryingModelCall(logger, index, args.AttemptNumber + 2, errorType, status, args.RetryDelay.TotalMilliseconds);
@@ -75,10 +79,4 @@ internal static class ModelCallResilience
         + $"{ResilienceConstants.CircuitSamplingDuration.TotalSeconds:F0} s (last error: {lastError?.GetType().Name ?? "unknown"}"
         + $"{(lastError is null ? string.Empty : $", status {TransientFaults.StatusOf(lastError)}")}); the circuit breaker opened and the batch stopped.",
         lastError!);
-
-    /// <summary>The per-attempt timeout: <see cref="Polly.Timeout.TimeoutRejectedException"/> when one request takes too long.</summary>
-    public static ResiliencePipeline CreateAttemptTimeout(BatchOptions options, TimeProvider timeProvider) =>
-        options.AttemptTimeout is { } attemptTimeout && options.ResiliencePipeline is null
-            ? new ResiliencePipelineBuilder { Name = "AgentBatch.ModelCallAttempt", TimeProvider = timeProvider }.AddTimeout(attemptTimeout).Build()
-            : ResiliencePipeline.Empty;
 }

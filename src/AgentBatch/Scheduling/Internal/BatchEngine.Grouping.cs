@@ -5,7 +5,7 @@ namespace AgentBatch.Internal;
 /// <summary>Grouping: several items answered by one model call, under a per-request token budget.</summary>
 internal sealed partial class BatchEngine<TItem, TOutput>
 {
-    private async Task DispatchGroupsAsync(ItemReader<TItem> reader, SemaphoreSlim? slots)
+    private async Task DispatchGroupsAsync(ItemReader<TItem> reader)
     {
         var counter = _calls.TokenCounter;
         var maxItems = _options.MaxItemsPerRequest;
@@ -39,7 +39,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
                 || (maxTokens is { } budget && GroupedPrompt.FramingTokens(counter, group.Count + 1) + groupTokens + member.Tokens > budget);
             if (group.Count > 0 && full)
             {
-                if (!await StartGroupAsync(group, slots).ConfigureAwait(false))
+                if (!await StartGroupAsync(group).ConfigureAwait(false))
                 {
                     group = [member];
                     break;
@@ -55,7 +55,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
 
         if (group.Count > 0 && Volatile.Read(ref _stopRequested) == 0)
         {
-            await StartGroupAsync(group, slots).ConfigureAwait(false);
+            await StartGroupAsync(group).ConfigureAwait(false);
         }
         else
         {
@@ -64,16 +64,16 @@ internal sealed partial class BatchEngine<TItem, TOutput>
     }
 
     /// <summary>Starts a group when a slot frees up; <see langword="false"/> (and the group skipped) when the batch stopped first.</summary>
-    private async Task<bool> StartGroupAsync(List<GroupMember> group, SemaphoreSlim? slots)
+    private async Task<bool> StartGroupAsync(List<GroupMember> group)
     {
-        if (!await AcquireSlotAsync(slots).ConfigureAwait(false))
+        if (!await AcquireSlotAsync().ConfigureAwait(false))
         {
             await SkipAllAsync(group).ConfigureAwait(false);
             return false;
         }
 
         Interlocked.Increment(ref _pending);
-        _ = RunGroupAsync(group, slots);
+        _ = RunGroupAsync(group);
         return true;
     }
 
@@ -91,9 +91,10 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         }
     }
 
-    private async Task RunGroupAsync(List<GroupMember> group, SemaphoreSlim? slots)
+    private async Task RunGroupAsync(List<GroupMember> group)
     {
         await Task.Yield();
+        AgentBatchMetrics.ItemsInFlight(group.Count);
         try
         {
             var results = new List<BatchItemResult<TOutput>>(group.Count);
@@ -108,7 +109,8 @@ internal sealed partial class BatchEngine<TItem, TOutput>
         }
         finally
         {
-            ReleaseSlot(slots);
+            AgentBatchMetrics.ItemsInFlight(-group.Count);
+            ReleaseSlot();
             ItemFinished();
         }
     }
@@ -133,8 +135,7 @@ internal sealed partial class BatchEngine<TItem, TOutput>
             _stop.Token.ThrowIfCancellationRequested();
             var agent = _agentFactory(group[0].Index)
                 ?? throw new InvalidOperationException($"The agent factory returned null for item {group[0].Index}.");
-            BatchItemContext.Current = context;
-            response = await agent.RunAsync(GroupedPrompt.Build(group.Select(m => m.Input).ToList()), _stop.Token).ConfigureAwait(false);
+            response = await RunAgentAsync(agent, GroupedPrompt.Build(group.Select(m => m.Input).ToList()), context, _stop.Token).ConfigureAwait(false);
             answers = GroupedPrompt.TryParse(response.Text, group.Count);
         }
         catch (Exception ex)

@@ -1,4 +1,4 @@
-using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Logging;
 
@@ -25,6 +25,7 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
     private readonly CancellationTokenSource _abandon;
     private readonly TaskCompletionSource _allItemsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Lock _gate = new();
+    private readonly ConcurrencyWindow? _window;
     private readonly long _startTimestamp;
 
     private int _pending;
@@ -60,7 +61,8 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         _logger = logger;
         _sink = sink;
         _callerToken = cancellationToken;
-        _calls = new ModelCallPipeline(options, timeProvider, logger);
+        _window = options.EffectiveConcurrency is { } limit ? new ConcurrencyWindow(limit) : null;
+        _calls = new ModelCallPipeline(options, timeProvider, logger, _window);
         _calls.CircuitOpened += OnCircuitOpened;
         _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _abandon = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -102,7 +104,6 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
     public async Task RunAsync(ItemReader<TItem> reader)
     {
         var limit = _options.EffectiveConcurrency;
-        using var slots = limit is { } n ? new SemaphoreSlim(n, n) : null;
         _total = reader.KnownCount;
         _pending = 1;
 
@@ -113,11 +114,11 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         {
             if (_options.MaxItemsPerRequest > 1)
             {
-                await DispatchGroupsAsync(reader, slots).ConfigureAwait(false);
+                await DispatchGroupsAsync(reader).ConfigureAwait(false);
             }
             else
             {
-                await DispatchAsync(reader, slots).ConfigureAwait(false);
+                await DispatchAsync(reader).ConfigureAwait(false);
             }
 
             if (_drainOnStop && !_abandon.IsCancellationRequested)
@@ -163,53 +164,34 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         _abandon.Dispose();
     }
 
-    private async Task DispatchAsync(ItemReader<TItem> reader, SemaphoreSlim? slots)
+    private async Task DispatchAsync(ItemReader<TItem> reader)
     {
-        while (await AcquireSlotAsync(slots).ConfigureAwait(false))
+        while (await AcquireSlotAsync().ConfigureAwait(false))
         {
             if (!await TryReadNextAsync(reader).ConfigureAwait(false))
             {
-                ReleaseSlot(slots);
+                ReleaseSlot();
                 return;
             }
 
             var index = _started++;
             Interlocked.Increment(ref _pending);
-            _ = RunItemAsync(index, reader.Current, slots);
+            _ = RunItemAsync(index, reader.Current);
         }
     }
 
-    /// <summary>Waits for room in the window, then under adaptive concurrency; <see langword="false"/>, holding nothing, once the batch stops.</summary>
-    private async ValueTask<bool> AcquireSlotAsync(SemaphoreSlim? slots)
+    /// <summary>Waits for room in the window; <see langword="false"/>, holding nothing, once the batch stops.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AcquireSlotAsync()
     {
-        if (slots is not null)
+        if (_window is not null && !await _window.WaitAsync(_stop.Token).ConfigureAwait(false))
         {
-            try
-            {
-                await slots.WaitAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return false;
-            }
-        }
-
-        if (_calls.Concurrency is { } adaptive)
-        {
-            try
-            {
-                await adaptive.WaitAsync(_stop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                slots?.Release();
-                return false;
-            }
+            return false;
         }
 
         if (Volatile.Read(ref _stopRequested) != 0)
         {
-            ReleaseSlot(slots);
+            ReleaseSlot();
             return false;
         }
 
@@ -265,12 +247,14 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         }
     }
 
-    private async Task RunItemAsync(int index, TItem item, SemaphoreSlim? slots)
+    private async Task RunItemAsync(int index, TItem item)
     {
         // The item starts on the dispatcher's thread and runs until its first real await (the network call), like a
         // Parallel.ForEachAsync worker. A thread-pool hop here cost more CPU per item than everything else AgentBatch
         // adds (CPU-bound benchmark: 0.74x of the bare loop with it, 1.03x without). The item's AsyncLocal context is
-        // undone when its async methods return, and the slot's waiter resumes asynchronously, so nothing leaks back.
+        // undone when its async methods return; when its slot is released, the dispatcher goes on on this thread under
+        // its own captured context, so nothing leaks either way.
+        AgentBatchMetrics.ItemsInFlight(1);
         try
         {
             var result = await ExecuteAsync(index, item).ConfigureAwait(false);
@@ -282,12 +266,14 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         }
         finally
         {
-            ReleaseSlot(slots);
+            AgentBatchMetrics.ItemsInFlight(-1);
+            ReleaseSlot();
             ItemFinished();
         }
     }
 
-    private async Task<BatchItemResult<TOutput>> ExecuteAsync(int index, TItem item)
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<BatchItemResult<TOutput>> ExecuteAsync(int index, TItem item)
     {
         var started = _timeProvider.GetTimestamp();
         var context = new BatchItemContext(index, _calls);
@@ -321,9 +307,8 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
             var agent = _agentFactory(index)
                 ?? throw new InvalidOperationException($"The agent factory returned null for item {index}.");
 
-            BatchItemContext.Current = context;
             ran = true;
-            response = await agent.RunAsync(input, token).ConfigureAwait(false)
+            response = await RunAgentAsync(agent, input, context, token).ConfigureAwait(false)
                 ?? throw new InvalidOperationException($"Agent '{agent.Name}' returned no response for item {index}.");
             output = _outputMap(response);
             status = BatchItemStatus.Succeeded;
@@ -374,6 +359,19 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
             index, status, output, error, usage, context.Cost, attempts, _timeProvider.GetElapsedTime(started));
     }
 
+    /// <summary>Runs an agent for an item, so that the batch sees every model call it makes.</summary>
+    private static Task<ChatResponse> RunAgentAsync(IBatchAgent agent, string input, BatchItemContext context, CancellationToken cancellationToken)
+    {
+        if (agent is ChatAgent chatAgent)
+        {
+            return chatAgent.RunForItemAsync(input, context, cancellationToken);
+        }
+
+        // Any other agent's calls reach the batch layer (UseAgentBatch) through the item flowing on the calling context.
+        BatchItemContext.Current = context;
+        return agent.RunAsync(input, cancellationToken);
+    }
+
     private string MapInput(int index, TItem item)
     {
         if (item is null)
@@ -389,6 +387,8 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
 
     private async ValueTask CompleteAsync(BatchItemResult<TOutput> result)
     {
+        // Every item's result passes here exactly once, whether it ran alone, in a group, or never started.
+        AgentBatchMetrics.ItemCompleted(result.Status, result.Duration, result.Usage, result.Cost);
         if (result.Status == BatchItemStatus.Failed && _options.ErrorHandling == BatchErrorHandling.Throw)
         {
             lock (_gate)
@@ -484,11 +484,7 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         }
     }
 
-    private void ReleaseSlot(SemaphoreSlim? slots)
-    {
-        _calls.Concurrency?.Release();
-        slots?.Release();
-    }
+    private void ReleaseSlot() => _window?.Release();
 
     /// <summary>The endpoint is failing every call: stop starting items and report the unread ones as skipped, with the reason.</summary>
     private void OnCircuitOpened(Exception error)
