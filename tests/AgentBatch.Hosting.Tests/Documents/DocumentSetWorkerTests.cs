@@ -349,15 +349,22 @@ public sealed class DocumentSetWorkerTests
         bed.Settings["AgentBatch:MaxTotalTokens"] = "350";
         bed.Settings["AgentBatch:Worker:Profiles:default:MaxOutputTokens"] = "10";
         bed.AddFolderSet("capped", Enumerable.Range(1, 6).ToDictionary(i => $"d{i}.txt", i => "short"));
+        bed.AddFolderSet("one-too-big", new Dictionary<string, string> { ["huge.txt"] = string.Join(' ', Enumerable.Repeat("word", 500)), ["small.txt"] = "short" });
 
         await bed.RunUntilIdleAsync();
 
+        // A document whose call alone is above the whole cap fails alone; the set's other documents still run.
+        var tooBig = bed.Results("one-too-big").ToDictionary(r => r.Name);
+        Assert.Equal(BatchItemStatus.Failed, tooBig["huge.txt"].Status);
+        Assert.Contains("can never be made", tooBig["huge.txt"].Error, StringComparison.Ordinal);
+        Assert.Equal(BatchItemStatus.Succeeded, tooBig["small.txt"].Status);
+        Assert.DoesNotContain(bed.Server.Requests, r => r.LastUserText.Contains("word word", StringComparison.Ordinal));
+
         var summary = bed.Summary("capped");
-        Assert.Equal(6, summary.Total);
         Assert.True(summary.TotalTokens <= 350, $"{summary.TotalTokens} tokens used under a cap of 350");
         Assert.True(summary.Skipped >= 3, $"{summary.Skipped} skipped");
         Assert.All(bed.Results("capped").Where(r => r.Status == BatchItemStatus.Skipped), r => Assert.Contains("token", r.Error, StringComparison.OrdinalIgnoreCase));
-        Assert.Equal(summary.Succeeded, bed.Server.RequestCount);
+        Assert.Equal(summary.Succeeded + 1, bed.Server.RequestCount);
     }
 
     [Fact]

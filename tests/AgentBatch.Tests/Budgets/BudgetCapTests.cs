@@ -139,7 +139,7 @@ public sealed class BudgetCapTests : IDisposable
     }
 
     [Fact]
-    public async Task MaxTotalTokens_SingleCallLargerThanTheCap_SkipsWithoutCalling()
+    public async Task MaxTotalTokens_EveryCallLargerThanTheWholeCap_EachFailsAloneWithoutCalling()
     {
         var result = await new BatchRunner().RunBatchAsync(CreateTemplate(), ["a", "b", "c"], s => s, r => r.Text, new BatchOptions
         {
@@ -147,10 +147,29 @@ public sealed class BudgetCapTests : IDisposable
             TokenCounter = new FixedTokenCounter(InputTokens),
         });
 
-        Assert.All(result.Items, i => Assert.Equal(BatchItemStatus.Skipped, i.Status));
-        Assert.Equal(BatchStopReason.TokenLimitReached, result.StopReason);
+        Assert.All(result.Items, i => Assert.Equal(BatchItemStatus.Failed, i.Status));
+        Assert.All(result.Items, i => Assert.True(Assert.IsType<BudgetExceededException>(i.Error).ExceedsCap));
         Assert.Equal(0, _server.RequestCount);
-        Assert.Contains("token cap of 100", result.Items[0].Error!.Message);
+        Assert.Contains("more than the batch's whole token cap of 100; it can never be made", result.Items[0].Error!.Message);
+    }
+
+    [Fact]
+    public async Task MaxTotalTokens_OneItemLargerThanTheWholeCap_FailsAlone_TheOthersRun()
+    {
+        var items = new[] { "small one", new string('x', 2_000), "small two" };
+
+        var result = await new BatchRunner().RunBatchAsync(CreateTemplate(), items, s => s, r => r.Text, new BatchOptions
+        {
+            MaxConcurrency = 1,
+            MaxTotalTokens = 600,
+            TokenCounter = new LengthTokenCounter(),
+        });
+
+        Assert.Equal([BatchItemStatus.Succeeded, BatchItemStatus.Failed, BatchItemStatus.Succeeded], result.Items.Select(i => i.Status));
+        Assert.True(Assert.IsType<BudgetExceededException>(result.Items[1].Error).ExceedsCap);
+        Assert.Equal(BatchStopReason.Completed, result.StopReason);
+        Assert.Equal(2, _server.RequestCount);
+        Assert.DoesNotContain(_server.Requests, r => r.LastUserText.Length > 100);
     }
 
     [Fact]
@@ -166,4 +185,12 @@ public sealed class BudgetCapTests : IDisposable
 
     private ChatAgent CreateTemplate() =>
         new(_server.CreateChatClient(), new ChatAgentOptions { ChatOptions = new ChatOptions { MaxOutputTokens = MaxOutput } });
+
+    /// <summary>Counts a request's input as the length of its messages' text, so one long item is estimated large.</summary>
+    private sealed class LengthTokenCounter : ITokenCounter
+    {
+        public int CountTokens(string text, string? modelId = null) => text.Length;
+
+        public int CountInputTokens(IEnumerable<ChatMessage> messages, ChatOptions? options = null) => messages.Sum(m => m.Text.Length);
+    }
 }

@@ -143,10 +143,10 @@ internal sealed partial class BatchEngine<TItem, TOutput>
             var (status, error) = ex switch
             {
                 OperationCanceledException when _stop.IsCancellationRequested => (BatchItemStatus.Canceled, ex),
-                BudgetExceededException budget => (context.Attempts == 0 ? BatchItemStatus.Skipped : BatchItemStatus.Failed, budget),
+                BudgetExceededException { ExceedsCap: false } budget => (context.Attempts == 0 ? BatchItemStatus.Skipped : BatchItemStatus.Failed, budget),
                 _ => (BatchItemStatus.Failed, ex),
             };
-            if (ex is BudgetExceededException refusal)
+            if (ex is BudgetExceededException { ExceedsCap: false } refusal)
             {
                 RequestStop(refusal.Limit == BudgetLimit.Cost ? BatchStopReason.CostLimitReached : BatchStopReason.TokenLimitReached, drain: true, skipReason: refusal, cancelInFlight: false);
             }

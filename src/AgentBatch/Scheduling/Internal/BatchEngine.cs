@@ -318,6 +318,12 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
             status = BatchItemStatus.Canceled;
             error = ex;
         }
+        catch (BudgetExceededException ex) when (ex.ExceedsCap)
+        {
+            // Larger than the whole cap, this call could never be made: its item fails alone and the batch goes on.
+            status = BatchItemStatus.Failed;
+            error = ex;
+        }
         catch (BudgetExceededException ex)
         {
             // Refused before its first request, the item never ran; refused mid-item (a tool loop), it failed.
