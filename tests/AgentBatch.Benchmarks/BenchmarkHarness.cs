@@ -10,7 +10,7 @@ using OpenAI;
 namespace AgentBatch.Benchmarks;
 
 /// <summary>AgentBatch against the bare <c>Parallel.ForEachAsync</c> loop it replaces, measured side by side in one process.</summary>
-public sealed class BenchmarkHarness
+public sealed partial class BenchmarkHarness
 {
     private const string Instructions = "Classify the sentiment of the review as positive or negative.";
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
@@ -46,6 +46,7 @@ public sealed class BenchmarkHarness
             () => MemoryAsync(cancellationToken),
             () => PacingAsync(cancellationToken),
             () => GroupingAsync(cancellationToken),
+            () => DocumentWorkerAsync(cancellationToken),
         ];
         for (var i = 0; i < sections.Length; i++)
         {

@@ -18,7 +18,7 @@ public sealed class BenchmarkHarnessTests
         string[] figures =
         [
             "latency-bound", "CPU-bound requests/s", "CPU-bound CPU time", "orchestration: clone", "orchestration: model answering asynchronously",
-            "orchestration: with token", "StreamBatchAsync", "pacing", "grouping",
+            "orchestration: with token", "StreamBatchAsync", "pacing", "grouping", "document worker",
         ];
         Assert.Equal(figures, rows.Select(r => figures.First(r.Figure.StartsWith)));
         Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.AgentBatch)));
