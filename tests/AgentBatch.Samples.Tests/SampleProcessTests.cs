@@ -15,7 +15,7 @@ public sealed class SampleProcessTests
     }
 
     [Fact]
-    public async Task CodeAnalyzer_Telemetry_PrintsAgentBatchAndGenAiSpansAndWritesReports()
+    public async Task CodeAnalyzer_Telemetry_PrintsAgentBatchAndGenAiSpansAndMetricsAndWritesReports()
     {
         var output = Directory.CreateTempSubdirectory("analyzer-process-");
         try
@@ -26,6 +26,8 @@ public sealed class SampleProcessTests
             Assert.Contains("agentbatch.batch", run.Output);
             Assert.Contains("agentbatch.item", run.Output);
             Assert.Contains("gen_ai.client.token.usage", run.Output);
+            Assert.Contains("agentbatch.items.completed", run.Output);
+            Assert.Contains("agentbatch.item.duration", run.Output);
             Assert.Contains("9/9 files analysed", run.Output);
             Assert.True(File.Exists(Path.Combine(output.FullName, "findings.json")));
             Assert.True(File.Exists(Path.Combine(output.FullName, "findings.csv")));

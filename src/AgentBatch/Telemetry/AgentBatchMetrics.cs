@@ -27,7 +27,7 @@ internal static class AgentBatchMetrics
     /// <summary>The OpenTelemetry conventions' error type tag: the exception's full type name.</summary>
     public const string ErrorTypeTag = "error.type";
 
-    private static readonly Meter Meter = new(AgentBatchTelemetry.SourceName, typeof(AgentBatchMetrics).Assembly.GetName().Version?.ToString());
+    private static readonly Meter Meter = new(BatchTelemetry.MeterName, typeof(AgentBatchMetrics).Assembly.GetName().Version?.ToString());
 
     private static readonly Counter<long> Items = Meter.CreateCounter<long>(
         "agentbatch.items.completed", "{item}", "Batch items completed, by how they ended (agentbatch.item.status).");

@@ -7,7 +7,7 @@ namespace AgentBatch.Internal;
 internal static class AgentBatchTelemetry
 {
     /// <summary>The name of the <see cref="ActivitySource"/> and meter.</summary>
-    public const string SourceName = "AgentBatch";
+    public const string SourceName = BatchTelemetry.ActivitySourceName;
 
     public static readonly ActivitySource ActivitySource = new(SourceName, typeof(AgentBatchTelemetry).Assembly.GetName().Version?.ToString());
 
