@@ -6,7 +6,10 @@ namespace AgentBatch.Internal;
 internal static partial class Log
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Batch started: {Total} item(s), concurrency {MaxConcurrency}.")]
-    public static partial void BatchStarted(ILogger logger, int? total, int? maxConcurrency);
+    public static partial void BatchStarted(ILogger logger, int total, int? maxConcurrency);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Information, Message = "Batch started over a stream of items, concurrency {MaxConcurrency}.")]
+    public static partial void StreamStarted(ILogger logger, int? maxConcurrency);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Batch finished: {Completed} item(s), {Succeeded} succeeded, {Failed} failed; stop reason {StopReason}; {ElapsedMilliseconds:F0} ms.")]
     public static partial void BatchFinished(ILogger logger, int completed, int succeeded, int failed, BatchStopReason stopReason, double elapsedMilliseconds);

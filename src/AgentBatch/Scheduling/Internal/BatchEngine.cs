@@ -108,7 +108,14 @@ internal sealed partial class BatchEngine<TItem, TOutput> : IDisposable
         _pending = 1;
 
         using var activity = AgentBatchTelemetry.StartBatch(limit, _total);
-        Log.BatchStarted(_logger, _total, limit);
+        if (_total is { } total)
+        {
+            Log.BatchStarted(_logger, total, limit);
+        }
+        else
+        {
+            Log.StreamStarted(_logger, limit);
+        }
 
         try
         {
