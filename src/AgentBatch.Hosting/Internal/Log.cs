@@ -5,45 +5,46 @@ namespace AgentBatch.Hosting.Internal;
 /// <summary>The hosting package's log messages. Document text, replies and credentials are never logged.</summary>
 internal static partial class Log
 {
-    [LoggerMessage(EventId = 101, Level = LogLevel.Information, Message = "Document worker watching '{Inbox}', writing to '{Output}'.")]
+    // Event ids 1001 and up: the core AgentBatch package uses 1-999.
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Document worker watching '{Inbox}', writing to '{Output}'.")]
     public static partial void WorkerStarted(ILogger logger, string inbox, string output);
 
-    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Set '{Set}' (run {Run}, priority {Priority}, profile '{Profile}') started; {Recorded} document(s) already recorded.")]
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Set '{Set}' (run {Run}, priority {Priority}, profile '{Profile}') started; {Recorded} document(s) already recorded.")]
     public static partial void SetStarted(ILogger logger, string set, int run, BatchPriority priority, string profile, int recorded);
 
-    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Set '{Set}' finished: {Total} document(s), {Succeeded} succeeded, {Failed} failed, {Skipped} skipped, {Tokens} tokens, cost {Cost}.")]
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Set '{Set}' finished: {Total} document(s), {Succeeded} succeeded, {Failed} failed, {Skipped} skipped, {Tokens} tokens, cost {Cost}.")]
     public static partial void SetFinished(ILogger logger, string set, int total, int succeeded, int failed, int skipped, long tokens, decimal cost);
 
-    [LoggerMessage(EventId = 104, Level = LogLevel.Information, Message = "Set '{Set}' stopped by shutdown; its unfinished documents run on the next start.")]
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Set '{Set}' stopped by shutdown; its unfinished documents run on the next start.")]
     public static partial void SetInterrupted(ILogger logger, string set);
 
-    [LoggerMessage(EventId = 105, Level = LogLevel.Error, Message = "Set '{Set}' stopped by {ErrorType}; it is tried again in {RetryDelay}.")]
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Set '{Set}' stopped by {ErrorType}; it is tried again in {RetryDelay}.")]
     public static partial void SetFaulted(ILogger logger, string set, string errorType, TimeSpan retryDelay, Exception error);
 
-    [LoggerMessage(EventId = 106, Level = LogLevel.Error, Message = "Set '{Set}' cannot run: {Reason}")]
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Error, Message = "Set '{Set}' cannot run: {Reason}")]
     public static partial void SetRefused(ILogger logger, string set, string reason);
 
-    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Inbox entry '{Entry}' is a link that leads out of the inbox; it is ignored.")]
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Inbox entry '{Entry}' is a link that leads out of the inbox; it is ignored.")]
     public static partial void SetLinkRefused(ILogger logger, string entry);
 
-    [LoggerMessage(EventId = 108, Level = LogLevel.Information, Message = "The inbox holds no unfinished set; stopping the host.")]
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Information, Message = "The inbox holds no unfinished set; stopping the host.")]
     public static partial void Idle(ILogger logger);
 
-    [LoggerMessage(EventId = 109, Level = LogLevel.Warning, Message = "The inbox cannot be watched ({Reason}); it is scanned every {PollInterval} instead.")]
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "The inbox cannot be watched ({Reason}); it is scanned every {PollInterval} instead.")]
     public static partial void WatchUnavailable(ILogger logger, string reason, TimeSpan pollInterval);
 
-    [LoggerMessage(EventId = 110, Level = LogLevel.Debug, Message = "Document '{Document}' of set '{Set}' ended {Status}.")]
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Debug, Message = "Document '{Document}' of set '{Set}' ended {Status}.")]
     public static partial void DocumentFinished(ILogger logger, string set, string document, BatchItemStatus status);
 
-    [LoggerMessage(EventId = 111, Level = LogLevel.Information, Message = "Document worker stopping: no new document starts; documents in flight finish and are recorded.")]
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Document worker stopping: no new document starts; documents in flight finish and are recorded.")]
     public static partial void WorkerStopping(ILogger logger);
 
-    [LoggerMessage(EventId = 120, Level = LogLevel.Information, Message = "Job manager started: concurrency {MaxConcurrency}, {Queued} task(s) queued.")]
+    [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Job manager started: concurrency {MaxConcurrency}, {Queued} task(s) queued.")]
     public static partial void JobsStarted(ILogger logger, int? maxConcurrency, int queued);
 
-    [LoggerMessage(EventId = 121, Level = LogLevel.Information, Message = "Job manager stopped ({Mode}).")]
+    [LoggerMessage(EventId = 1021, Level = LogLevel.Information, Message = "Job manager stopped ({Mode}).")]
     public static partial void JobsStopped(ILogger logger, BatchJobStopMode mode);
 
-    [LoggerMessage(EventId = 122, Level = LogLevel.Error, Message = "Job manager run stopped by {ErrorType}.")]
+    [LoggerMessage(EventId = 1022, Level = LogLevel.Error, Message = "Job manager run stopped by {ErrorType}.")]
     public static partial void JobsFaulted(ILogger logger, string errorType, Exception error);
 }

@@ -218,7 +218,7 @@ public sealed class DocumentSetWorkerTests
             await Eventually.TrueAsync(() => bed.Server.ConcurrentRequests == 2, "two documents are in flight");
 
             // The worker has stopped taking documents when it logs that it is stopping; only then may the two finish.
-            var stopping = bed.Logs.WhenLogged(111);
+            var stopping = bed.Logs.WhenLogged(1011);
             var stop = host.StopAsync();
             await stopping.WaitAsync(Eventually.Guard);
             release.Set();
