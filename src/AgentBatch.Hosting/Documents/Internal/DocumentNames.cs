@@ -1,8 +1,14 @@
+using System.Globalization;
+
 namespace AgentBatch.Hosting.Internal;
 
 /// <summary>Keeps document names inside their set: no rooted paths, no <c>..</c> segments, no drive letters.</summary>
 internal static class DocumentNames
 {
+    private const int MaxLinks = 40;
+
+    private static readonly char[] Separators = [Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar];
+
     public static bool IsSafe(string name)
     {
         if (string.IsNullOrWhiteSpace(name) || name.Contains('\0', StringComparison.Ordinal) || Path.IsPathRooted(name)
@@ -33,26 +39,53 @@ internal static class DocumentNames
                 && (fullPath[fullRoot.Length] == Path.DirectorySeparatorChar || fullPath[fullRoot.Length] == Path.AltDirectorySeparatorChar));
     }
 
-    /// <summary>
-    /// Whether <paramref name="path"/> is really inside <paramref name="root"/>: inside as text, and no folder between them is
-    /// a link that could lead out.
-    /// </summary>
-    public static bool IsReallyInside(string root, string path)
+    /// <summary>Whether <paramref name="path"/> is really inside <paramref name="root"/>: compared after following every link on both.</summary>
+    public static bool IsReallyInside(string root, string path) => IsInside(RealPath(root), RealPath(path));
+
+    /// <summary>The path with every link along it followed, like POSIX <c>realpath</c>; parts that do not exist are kept as written.</summary>
+    /// <exception cref="IOException">The links form a loop.</exception>
+    public static string RealPath(string path)
     {
-        if (!IsInside(root, path))
+        var pending = Path.GetFullPath(path);
+        var resolved = Path.GetPathRoot(pending)!;
+        var parts = new Queue<string>(pending[resolved.Length..].Split(Separators, StringSplitOptions.RemoveEmptyEntries));
+        for (var links = 0; parts.TryDequeue(out var part);)
         {
-            return false;
-        }
-
-        var fullRoot = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root));
-        for (var folder = Path.GetDirectoryName(Path.GetFullPath(path)); folder is not null && folder.Length > fullRoot.Length; folder = Path.GetDirectoryName(folder))
-        {
-            if (new DirectoryInfo(folder).LinkTarget is not null)
+            var next = Path.Combine(resolved, part);
+            var target = new FileInfo(next).LinkTarget;
+            if (target is null)
             {
-                return false;
+                resolved = next;
+                continue;
             }
+
+            if (++links > MaxLinks)
+            {
+                throw new IOException($"'{path}' leads through more than {MaxLinks} links.");
+            }
+
+            // Start again from the link's target, with what was left of the path after the link.
+            pending = Path.GetFullPath(Path.Combine(Path.Combine(resolved, target), string.Join(Path.DirectorySeparatorChar, parts)));
+            resolved = Path.GetPathRoot(pending)!;
+            parts = new Queue<string>(pending[resolved.Length..].Split(Separators, StringSplitOptions.RemoveEmptyEntries));
         }
 
-        return true;
+        return resolved;
+    }
+
+    /// <summary>
+    /// Whether an open file really lies inside <paramref name="realRoot"/>, judged by the file the system opened, so a link
+    /// swapped in between a check and the read cannot lead out. Known only on Linux; elsewhere the check before opening stands.
+    /// </summary>
+    public static bool OpenedInside(FileStream stream, string realRoot)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return true;
+        }
+
+        var descriptor = stream.SafeFileHandle.DangerousGetHandle().ToInt64();
+        var opened = new FileInfo(string.Create(CultureInfo.InvariantCulture, $"/proc/self/fd/{descriptor}")).LinkTarget;
+        return opened is null || IsInside(realRoot, opened);
     }
 }

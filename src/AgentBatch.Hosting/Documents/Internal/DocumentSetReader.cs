@@ -23,6 +23,7 @@ internal sealed class DocumentSetReader
 
     private IEnumerable<DocumentItem> ReadFolder(string root)
     {
+        var realRoot = DocumentNames.RealPath(root);
         var pending = new Stack<DirectoryInfo>();
         pending.Push(new DirectoryInfo(root));
         while (pending.TryPop(out var folder))
@@ -46,7 +47,7 @@ internal sealed class DocumentSetReader
 
                 if (entry.LinkTarget is not null)
                 {
-                    yield return ReadLink(root, key, entry);
+                    yield return ReadLink(realRoot, key, entry);
                 }
                 else if (entry is DirectoryInfo directory)
                 {
@@ -54,7 +55,7 @@ internal sealed class DocumentSetReader
                 }
                 else
                 {
-                    yield return ReadFile(key, (FileInfo)entry);
+                    yield return ReadFile(realRoot, key, (FileInfo)entry);
                 }
             }
         }
@@ -79,7 +80,7 @@ internal sealed class DocumentSetReader
         }
     }
 
-    private DocumentItem ReadLink(string root, string key, FileSystemInfo link)
+    private DocumentItem ReadLink(string realRoot, string key, FileSystemInfo link)
     {
         FileSystemInfo? target;
         try
@@ -96,28 +97,36 @@ internal sealed class DocumentSetReader
             return DocumentItem.Bad(key, key, $"'{key}' cannot be read: it is a link to '{link.LinkTarget}', which does not exist.");
         }
 
-        if (!DocumentNames.IsReallyInside(root, target.FullName))
+        if (!DocumentNames.IsInside(realRoot, DocumentNames.RealPath(target.FullName)))
         {
             // Following it would send a file from outside the set (say /etc/passwd) to the model.
             return DocumentItem.Bad(key, key, $"'{key}' is a link that leads out of the set's folder; it is not read.");
         }
 
         return target is FileInfo file
-            ? ReadFile(key, file)
+            ? ReadFile(realRoot, key, file)
             : DocumentItem.Bad(key, key, $"'{key}' is a link to a folder; linked folders are not followed.");
     }
 
-    private DocumentItem ReadFile(string key, FileInfo file)
+    private DocumentItem ReadFile(string realRoot, string key, FileInfo file)
     {
         byte[] bytes;
         try
         {
-            if (file.Length > _maxDocumentBytes)
+            using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1);
+            if (!DocumentNames.OpenedInside(stream, realRoot))
             {
-                return TooLarge(key, key, file.Length);
+                // Swapped for a link after the entry was listed: what opened is not the set's.
+                return DocumentItem.Bad(key, key, $"'{key}' is a link that leads out of the set's folder; it is not read.");
             }
 
-            bytes = File.ReadAllBytes(file.FullName);
+            if (stream.Length > _maxDocumentBytes)
+            {
+                return TooLarge(key, key, stream.Length);
+            }
+
+            bytes = new byte[stream.Length];
+            stream.ReadExactly(bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
