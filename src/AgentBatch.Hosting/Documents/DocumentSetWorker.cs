@@ -181,31 +181,31 @@ public sealed class DocumentSetWorker : BackgroundService
         var run = await _store.OpenSetAsync(set.Name, SetIdentity.Of(set), stoppingToken).ConfigureAwait(false);
         var profileName = set.Manifest.Profile ?? DocumentWorkerOptions.DefaultProfileName;
         using var writer = new SetOutputWriter(Path.Combine(_options.OutputPath, RunName(set.Name, run)));
-        var recorded = await writer.RebuildAsync(_store.ReadResultsAsync(run, stoppingToken), stoppingToken).ConfigureAwait(false);
+        // The totals of what the store holds, kept up to date as documents are recorded, for the caps and the summary.
+        var totals = await writer.RebuildAsync(_store.ReadResultsAsync(run, stoppingToken), stoppingToken).ConfigureAwait(false);
 
-        var problem = set.Problem ?? (TryGetProfile(profileName, out _) ? null
-            : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.");
+        var configured = TryGetProfile(profileName, out var profile);
+        var problem = set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.");
         if (problem is not null)
         {
             Log.SetRefused(_logger, set.Name, problem);
         }
         else if (run.State == DocumentSetState.Running)
         {
-            Log.SetStarted(_logger, set.Name, run.RunNumber, set.Manifest.Priority, profileName, recorded.Total);
-            TryGetProfile(profileName, out var profile);
-            var outcome = await RunDocumentsAsync(set, run, profileName, profile, writer, recorded, stoppingToken).ConfigureAwait(false);
+            Log.SetStarted(_logger, set.Name, run.RunNumber, set.Manifest.Priority, profileName, totals.Total);
+            var outcome = await RunDocumentsAsync(set, run, profileName, profile, writer, totals, stoppingToken).ConfigureAwait(false);
             if (outcome != SetOutcome.Finished)
             {
                 return outcome;
             }
         }
 
-        await FinishAsync(set, run, profileName, writer, problem, CancellationToken.None).ConfigureAwait(false);
+        await FinishAsync(set, run, profileName, writer, totals, problem, CancellationToken.None).ConfigureAwait(false);
         return SetOutcome.Finished;
     }
 
     private async Task<SetOutcome> RunDocumentsAsync(
-        DocumentSet set, DocumentSetCheckpoint run, string profileName, AgentProfile profile, SetOutputWriter writer, SetTotals recorded, CancellationToken stoppingToken)
+        DocumentSet set, DocumentSetCheckpoint run, string profileName, AgentProfile profile, SetOutputWriter writer, SetTotals totals, CancellationToken stoppingToken)
     {
         var inFlight = new ConcurrentDictionary<int, DocumentItem>();
         var prompt = new PromptTemplate(profile.PromptTemplate);
@@ -215,7 +215,7 @@ public sealed class DocumentSetWorker : BackgroundService
         var interrupted = false;
         try
         {
-            var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, RemainingBudget(recorded), _abort.Token);
+            var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, RemainingBudget(totals), _abort.Token);
             await foreach (var item in results.ConfigureAwait(false))
             {
                 inFlight.TryRemove(item.Index, out var document);
@@ -231,6 +231,7 @@ public sealed class DocumentSetWorker : BackgroundService
                 if (await _store.RecordAsync(run, result, CancellationToken.None).ConfigureAwait(false))
                 {
                     writer.Append(result);
+                    totals.Add(result);
                 }
 
                 Log.DocumentFinished(_logger, set.Name, result.Name, result.Status);
@@ -286,15 +287,11 @@ public sealed class DocumentSetWorker : BackgroundService
         }
     }
 
-    private async Task FinishAsync(DocumentSet set, DocumentSetCheckpoint run, string profileName, SetOutputWriter writer, string? problem, CancellationToken cancellationToken)
+    private async Task FinishAsync(
+        DocumentSet set, DocumentSetCheckpoint run, string profileName, SetOutputWriter writer, SetTotals totals, string? problem, CancellationToken cancellationToken)
     {
         // Completed first: a crash from here on finishes the set again from the store, with nothing sent.
         await _store.SetStateAsync(run, DocumentSetState.Completed, cancellationToken).ConfigureAwait(false);
-        var totals = new SetTotals();
-        await foreach (var result in _store.ReadResultsAsync(run, cancellationToken).ConfigureAwait(false))
-        {
-            totals.Add(result);
-        }
 
         await writer.WriteSummaryAsync(
             new DocumentSetSummary

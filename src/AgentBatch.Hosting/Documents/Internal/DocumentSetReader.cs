@@ -100,7 +100,7 @@ internal sealed class DocumentSetReader
         if (!DocumentNames.IsInside(realRoot, DocumentNames.RealPath(target.FullName)))
         {
             // Following it would send a file from outside the set (say /etc/passwd) to the model.
-            return DocumentItem.Bad(key, key, $"'{key}' is a link that leads out of the set's folder; it is not read.");
+            return LeadsOut(key);
         }
 
         return target is FileInfo file
@@ -117,7 +117,7 @@ internal sealed class DocumentSetReader
             if (!DocumentNames.OpenedInside(stream, realRoot))
             {
                 // Swapped for a link after the entry was listed: what opened is not the set's.
-                return DocumentItem.Bad(key, key, $"'{key}' is a link that leads out of the set's folder; it is not read.");
+                return LeadsOut(key);
             }
 
             if (stream.Length > _maxDocumentBytes)
@@ -228,6 +228,9 @@ internal sealed class DocumentSetReader
         var bytes = Encoding.UTF8.GetByteCount(text);
         return bytes > _maxDocumentBytes ? TooLarge(key, name, bytes) : Text(key, name, text);
     }
+
+    private static DocumentItem LeadsOut(string key) =>
+        DocumentItem.Bad(key, key, $"'{key}' is a link that leads out of the set's folder; it is not read.");
 
     private static DocumentItem Text(string key, string name, string text) =>
         string.IsNullOrWhiteSpace(text) ? DocumentItem.Bad(key, name, $"'{name}' is empty.") : new DocumentItem(key, name, text, null);
