@@ -17,6 +17,7 @@ public sealed record MockChatReply
     public int? CompletionTokens { get; init; }
 
     /// <summary>Gets a value indicating whether the reply carries a <c>usage</c> object at all.</summary>
+    /// <remarks>A streamed reply sends it as a last chunk with empty <c>choices</c>, and only when the request asks for it (<c>stream_options.include_usage</c>).</remarks>
     public bool IncludeUsage { get; init; } = true;
 
     /// <summary>Gets the HTTP status code. Anything but 200 is sent as an OpenAI-style error body.</summary>
@@ -28,7 +29,8 @@ public sealed record MockChatReply
     /// <summary>Gets extra response headers, such as <c>retry-after</c> or <c>retry-after-ms</c>.</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
-    /// <summary>Gets how long the server waits before answering.</summary>
+    /// <summary>Gets how long the server waits before answering: nothing is sent until it has passed, not even the headers of a stream.</summary>
+    /// <remarks>It is timed by the server's <see cref="TimeProvider"/> (see <see cref="MockChatServer.Start(Func{MockChatRequest, MockChatReply}?, TimeProvider?)"/>).</remarks>
     public TimeSpan Delay { get; init; }
 
     /// <summary>Gets a transport fault to answer with instead of a response.</summary>

@@ -5,10 +5,13 @@ namespace AgentBatch.Testing;
 /// <summary>A chat-completions request as the mock server received it.</summary>
 public sealed class MockChatRequest
 {
-    internal MockChatRequest(int sequence, string rawBody, JsonNode? body)
+    internal MockChatRequest(int sequence, string rawBody, JsonNode? body, IReadOnlyDictionary<string, string> headers)
     {
         Sequence = sequence;
         RawBody = rawBody;
+        Headers = headers;
+        IsStreaming = IsTrue(body?["stream"]);
+        StreamIncludesUsage = IsStreaming && IsTrue(body?["stream_options"]?["include_usage"]);
         Model = body?["model"]?.GetValue<string>() ?? string.Empty;
         MaxTokens = (body?["max_completion_tokens"] ?? body?["max_tokens"])?.GetValue<int>();
         ToolNames = body?["tools"] is JsonArray tools
@@ -25,6 +28,29 @@ public sealed class MockChatRequest
 
     /// <summary>Gets the request body exactly as received.</summary>
     public string RawBody { get; }
+
+    /// <summary>Gets the request's HTTP headers: the first value of each, looked up by name in any case.</summary>
+    /// <remarks>They include the client's credentials (<c>Authorization</c>, <c>api-key</c>) as sent.</remarks>
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>Gets the API key the client sent: the token of an <c>Authorization: Bearer</c> header, else the <c>api-key</c> header (Azure style), else <see langword="null"/>.</summary>
+    public string? ApiKey
+    {
+        get
+        {
+            const string Bearer = "Bearer ";
+            if (Headers.TryGetValue("Authorization", out var authorization) && authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+            {
+                return authorization[Bearer.Length..].Trim();
+            }
+
+            return Headers.TryGetValue("api-key", out var key) ? key : null;
+        }
+    }
+
+    /// <summary>Gets a value indicating whether the request asks for a streamed answer (<c>"stream": true</c>).</summary>
+    /// <remarks>The server then answers with server-sent <c>chat.completion.chunk</c> events instead of one JSON body.</remarks>
+    public bool IsStreaming { get; }
 
     /// <summary>Gets the requested model id.</summary>
     public string Model { get; }
@@ -72,6 +98,11 @@ public sealed class MockChatRequest
 
     /// <summary>Gets the number of tool results in the request: how many tool round trips came before it.</summary>
     public int ToolResultCount => Messages.Count(m => m.Role == "tool");
+
+    /// <summary>Gets a value indicating whether a streaming request asks for a final usage chunk (<c>stream_options.include_usage</c>).</summary>
+    internal bool StreamIncludesUsage { get; }
+
+    private static bool IsTrue(JsonNode? node) => node is JsonValue value && value.TryGetValue<bool>(out var flag) && flag;
 
     private static MockChatMessage ParseMessage(JsonNode message)
     {

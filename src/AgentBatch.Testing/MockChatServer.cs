@@ -5,6 +5,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AgentBatch.Testing.Internal;
 using Microsoft.Extensions.AI;
 using OpenAI;
 using WireMock;
@@ -26,6 +27,12 @@ namespace AgentBatch.Testing;
 /// <see cref="Responder"/> returns for each request: answers, tool calls, usage figures, errors with
 /// <c>retry-after</c> headers, delays and transport faults. Every request is recorded in <see cref="Requests"/>.
 /// </para>
+/// <para>
+/// A request with <c>"stream": true</c> is answered as OpenAI streams: <c>text/event-stream</c> with
+/// <c>data: {chat.completion.chunk}</c> events (the text in a few content deltas, or the tool calls in
+/// <c>delta.tool_calls</c>), a <c>finish_reason</c> chunk, a usage chunk when the request asks for one, and
+/// <c>data: [DONE]</c>. Errors, delays, faults and raw bodies are the same for both kinds of request.
+/// </para>
 /// <para>Talk to it with the real OpenAI client from <see cref="CreateChatClient"/>. All members are thread-safe.</para>
 /// </remarks>
 public sealed class MockChatServer : IDisposable
@@ -33,14 +40,16 @@ public sealed class MockChatServer : IDisposable
     private readonly WireMockServer _server;
     private readonly ConcurrentQueue<MockChatRequest> _requests = new();
     private readonly CancellationTokenSource _disposed = new();
+    private readonly TimeProvider _timeProvider;
     private int _sequence = -1;
     private int _inFlight;
     private int _maxInFlight;
     private Func<MockChatRequest, MockChatReply> _responder;
 
-    private MockChatServer(Func<MockChatRequest, MockChatReply>? responder)
+    private MockChatServer(Func<MockChatRequest, MockChatReply>? responder, TimeProvider? timeProvider)
     {
         _responder = responder ?? EchoResponder;
+        _timeProvider = timeProvider ?? TimeProvider.System;
         _server = WireMockServer.Start(new WireMockServerSettings
         {
             Urls = ["http://127.0.0.1:0"],
@@ -87,8 +96,10 @@ public sealed class MockChatServer : IDisposable
 
     /// <summary>Starts a server on a free loopback port.</summary>
     /// <param name="responder">Decides the reply to each request; <see langword="null"/> to echo the last user message.</param>
+    /// <param name="timeProvider">The clock that times each reply's <see cref="MockChatReply.Delay"/>; <see langword="null"/> for the system clock.</param>
     /// <returns>The running server.</returns>
-    public static MockChatServer Start(Func<MockChatRequest, MockChatReply>? responder = null) => new(responder);
+    public static MockChatServer Start(Func<MockChatRequest, MockChatReply>? responder = null, TimeProvider? timeProvider = null) =>
+        new(responder, timeProvider);
 
     /// <summary>The default responder: answers <c>"Echo: {last user message}"</c>.</summary>
     /// <param name="request">The request.</param>
@@ -132,8 +143,6 @@ public sealed class MockChatServer : IDisposable
         _disposed.Dispose();
     }
 
-    private static int EstimateTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
-
     private static ResponseMessage Json(int statusCode, string body, IReadOnlyDictionary<string, string>? headers = null)
     {
         var message = new ResponseMessage
@@ -153,62 +162,38 @@ public sealed class MockChatServer : IDisposable
         return message;
     }
 
-    private string CompletionBody(MockChatRequest request, MockChatReply reply)
+    /// <summary>A 200 response whose body WireMock.Net writes piece by piece, flushing each, as the queue hands them out.</summary>
+    private static ResponseMessage Body(string contentType, MockSseBodyQueue pieces, IReadOnlyDictionary<string, string> headers)
     {
-        var message = new JsonObject { ["role"] = "assistant" };
-        string finishReason;
-        if (reply.ToolCalls.Count > 0)
+        var message = new ResponseMessage
         {
-            message["content"] = null;
-            var calls = new JsonArray();
-            var n = 0;
-            foreach (var call in reply.ToolCalls)
-            {
-                calls.Add(new JsonObject
-                {
-                    ["id"] = $"call_{request.Sequence}_{n++}",
-                    ["type"] = "function",
-                    ["function"] = new JsonObject { ["name"] = call.Name, ["arguments"] = call.ArgumentsJson },
-                });
-            }
-
-            message["tool_calls"] = calls;
-            finishReason = "tool_calls";
-        }
-        else
-        {
-            message["content"] = reply.Text ?? string.Empty;
-            finishReason = "stop";
-        }
-
-        var body = new JsonObject
-        {
-            ["id"] = $"chatcmpl-mock-{request.Sequence}",
-            ["object"] = "chat.completion",
-            ["created"] = 1_700_000_000,
-            ["model"] = reply.Model ?? (request.Model.Length > 0 ? request.Model : "mock"),
-            ["choices"] = new JsonArray
-            {
-                new JsonObject { ["index"] = 0, ["message"] = message, ["finish_reason"] = finishReason },
-            },
+            StatusCode = 200,
+            BodyData = new BodyData { DetectedBodyType = BodyType.SseString, SseStringQueue = pieces, Encoding = Encoding.UTF8 },
         };
-
-        if (reply.IncludeUsage)
+        message.AddHeader("Content-Type", contentType);
+        message.AddHeader("Cache-Control", "no-cache");
+        foreach (var (name, value) in headers)
         {
-            var counter = UsageTokenCounter;
-            Func<string, int> count = counter is null ? EstimateTokens : text => counter.CountTokens(text, request.Model);
-            var prompt = reply.PromptTokens ?? request.Messages.Sum(m => SharpTokenCounter.TokensPerMessage + count(m.Role) + count(m.Content)) + SharpTokenCounter.ReplyPrimingTokens;
-            var completion = reply.CompletionTokens
-                ?? (reply.ToolCalls.Count > 0 ? reply.ToolCalls.Sum(c => count(c.ArgumentsJson) + 5) : count(reply.Text ?? string.Empty));
-            body["usage"] = new JsonObject
-            {
-                ["prompt_tokens"] = prompt,
-                ["completion_tokens"] = completion,
-                ["total_tokens"] = prompt + completion,
-            };
+            message.AddHeader(name, value);
         }
 
-        return body.ToJsonString();
+        return message;
+    }
+
+    private static string FirstHalf(string body) => body[..(body.Length / 2)];
+
+    private static Dictionary<string, string> FirstValues(IDictionary<string, WireMockList<string>>? headers)
+    {
+        var first = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (name, values) in headers ?? new Dictionary<string, WireMockList<string>>())
+        {
+            if (values.Count > 0)
+            {
+                first.TryAdd(name, values[0]);
+            }
+        }
+
+        return first;
     }
 
     private async Task<IResponseMessage> HandleAsync(IRequestMessage httpRequest)
@@ -233,7 +218,7 @@ public sealed class MockChatServer : IDisposable
                 return Json(400, """{"error":{"message":"The request body is not valid JSON.","type":"invalid_request_error"}}""");
             }
 
-            var request = new MockChatRequest(Interlocked.Increment(ref _sequence), raw, json);
+            var request = new MockChatRequest(Interlocked.Increment(ref _sequence), raw, json, FirstValues(httpRequest.Headers));
             _requests.Enqueue(request);
 
             MockChatReply reply;
@@ -250,12 +235,19 @@ public sealed class MockChatServer : IDisposable
             {
                 try
                 {
-                    await Task.Delay(reply.Delay, _disposed.Token).ConfigureAwait(false);
+                    await Task.Delay(reply.Delay, _timeProvider, _disposed.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return Json(503, """{"error":{"message":"The mock server is shutting down.","type":"server_error"}}""");
                 }
+            }
+
+            if (reply.Fault == MockFault.DropAfterFirstChunk)
+            {
+                return request.IsStreaming
+                    ? Body("text/event-stream", new MockSseBodyQueue(MockCompletionBodies.StreamEvents(request, reply, UsageTokenCounter), dropAfter: 1), reply.Headers)
+                    : Body("application/json", new MockSseBodyQueue([FirstHalf(MockCompletionBodies.Completion(request, reply, UsageTokenCounter))], dropAfter: 1), reply.Headers);
             }
 
             if (reply.Fault != MockFault.None)
@@ -281,7 +273,9 @@ public sealed class MockChatServer : IDisposable
                 return Json(reply.StatusCode, error, reply.Headers);
             }
 
-            return Json(200, CompletionBody(request, reply), reply.Headers);
+            return request.IsStreaming
+                ? Body("text/event-stream", new MockSseBodyQueue(MockCompletionBodies.StreamEvents(request, reply, UsageTokenCounter)), reply.Headers)
+                : Json(200, MockCompletionBodies.Completion(request, reply, UsageTokenCounter), reply.Headers);
         }
         finally
         {

@@ -11,4 +11,12 @@ public enum MockFault
 
     /// <summary>The response starts, then its body breaks off mid-stream.</summary>
     MalformedResponseChunk,
+
+    /// <summary>
+    /// The response starts normally, then the connection closes after the first chunk: for a streaming request, after
+    /// the first <c>chat.completion.chunk</c> event (the role and the first piece of text or the first tool call); for
+    /// any other request, after the first half of the JSON body.
+    /// </summary>
+    /// <remarks>The status is 200 and the body's end never arrives, so the client fails while reading it, after what was sent.</remarks>
+    DropAfterFirstChunk,
 }
