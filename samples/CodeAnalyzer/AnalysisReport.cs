@@ -11,7 +11,7 @@ internal sealed record AnalysisReport(
     IReadOnlyDictionary<FindingSeverity, int> FindingsBySeverity,
     long InputTokens,
     long OutputTokens,
-    decimal Cost,
+    decimal? Cost,
     double ElapsedSeconds,
     IReadOnlyList<FileAnalysis> Files)
 {

@@ -8,7 +8,7 @@ internal sealed record FileAnalysis(
     IReadOnlyList<Finding> Findings,
     long InputTokens,
     long OutputTokens,
-    decimal Cost,
+    decimal? Cost,
     string? Error)
 {
     public static FileAnalysis From(SourceFile file, BatchItemResult<string> item, FindingCollector collector) => new(

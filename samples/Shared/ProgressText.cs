@@ -21,10 +21,10 @@ public static class ProgressText
     /// <returns>The text.</returns>
     public static string Tokens(long? tokens) => (tokens ?? 0).ToString("N0", CultureInfo.InvariantCulture);
 
-    /// <summary>Formats a cost in US dollars, with enough decimals for a fraction of a cent.</summary>
-    /// <param name="cost">The cost.</param>
+    /// <summary>Formats a cost in US dollars, with enough decimals for a fraction of a cent; <c>$?</c> when the model's price is unknown.</summary>
+    /// <param name="cost">The cost, or <see langword="null"/> when unknown.</param>
     /// <returns>The text.</returns>
-    public static string Cost(decimal cost) => "$" + cost.ToString(cost < 1m ? "0.000000" : "0.00", CultureInfo.InvariantCulture);
+    public static string Cost(decimal? cost) => cost is { } known ? "$" + known.ToString(known < 1m ? "0.000000" : "0.00", CultureInfo.InvariantCulture) : "$? (no price known)";
 
     /// <summary>Formats a duration as <c>m:ss</c>, or <c>h:mm:ss</c> past an hour.</summary>
     /// <param name="duration">The duration.</param>

@@ -21,7 +21,7 @@ public sealed class DocumentResult
     public DocumentUsage? Usage { get; init; }
 
     /// <summary>Gets the document's cost, or 0 when no price is known.</summary>
-    public decimal Cost { get; init; }
+    public decimal? Cost { get; init; }
 
     /// <summary>Gets the number of requests sent for the document, retries included.</summary>
     public int Attempts { get; init; }

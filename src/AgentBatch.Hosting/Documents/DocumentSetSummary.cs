@@ -40,7 +40,7 @@ public sealed class DocumentSetSummary
     public long TotalTokens => InputTokens + OutputTokens;
 
     /// <summary>Gets the cost of all documents.</summary>
-    public decimal Cost { get; init; }
+    public decimal? Cost { get; init; }
 
     /// <summary>Gets when the set's run started (its first start, if the worker restarted during it).</summary>
     public DateTimeOffset StartedAt { get; init; }

@@ -307,7 +307,7 @@ public sealed class DocumentSetWorker : BackgroundService
                 Skipped = totals.Skipped,
                 InputTokens = totals.InputTokens,
                 OutputTokens = totals.OutputTokens,
-                Cost = totals.Cost,
+                Cost = totals.CostUnknown ? null : totals.Cost,
                 StartedAt = run.StartedAt,
                 CompletedAt = _timeProvider.GetUtcNow(),
                 OutputFolder = writer.Folder,
@@ -436,7 +436,7 @@ public sealed class DocumentSetWorker : BackgroundService
     private static bool IsFinal(BatchItemResult<JsonElement> item) => item.Status switch
     {
         BatchItemStatus.Succeeded => true,
-        BatchItemStatus.Failed => item.Attempts > 0 || item.Error is not BrokenCircuitException,
+        BatchItemStatus.Failed => true,
         BatchItemStatus.Skipped => item.Error is BudgetExceededException,
         _ => false,
     };

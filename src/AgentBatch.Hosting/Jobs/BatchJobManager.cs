@@ -149,7 +149,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         {
             int completed = 0, failed = 0, canceled = 0;
             long tokens = 0;
-            decimal cost = 0;
+            decimal? cost = 0;
             var completedTime = TimeSpan.Zero;
             foreach (var task in _tasks.Values)
             {
@@ -168,7 +168,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 }
 
                 tokens += (task.Usage.InputTokenCount ?? 0) + (task.Usage.OutputTokenCount ?? 0);
-                cost += task.Cost;
+                cost = cost is { } sum && task.Cost is { } spent ? sum + spent : null;
             }
 
             var elapsed = _run is { } run ? _timeProvider.GetElapsedTime(run.StartedTimestamp) : TimeSpan.Zero;
@@ -461,7 +461,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 task.Usage.Add(usage);
             }
 
-            task.Cost += result.Cost;
+            task.Cost = task.Cost is { } spent && result.Cost is { } cost ? spent + cost : null;
             task.ExecutionTime += result.Duration;
 
             if (task.CancelRequested)
@@ -474,7 +474,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                 task.Error = null;
                 Finish(task, BatchTaskStatus.Completed, null);
             }
-            else if (result.Status == BatchItemStatus.Skipped || (result.Attempts == 0 && result.Error is BrokenCircuitException))
+            else if (result.Status == BatchItemStatus.Skipped)
             {
                 // It never reached the model: the batch stopped first (a cap was reached, or the circuit opened on a failing endpoint).
                 // Back in the queue for the next start; this run starts nothing more.

@@ -40,7 +40,7 @@ public sealed class BatchJobStatus
     public long TotalTokens { get; init; }
 
     /// <summary>Gets the cost of all tasks held.</summary>
-    public decimal Cost { get; init; }
+    public decimal? Cost { get; init; }
 
     /// <summary>Gets why the last run stopped on its own, if it did: a token or cost cap reached, or an endpoint failing every call; <see langword="null"/> otherwise.</summary>
     /// <remarks>The tasks it could not start are queued again and run on the next <see cref="IBatchJobManager.Start"/>.</remarks>

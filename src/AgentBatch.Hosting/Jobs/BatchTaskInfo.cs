@@ -40,7 +40,7 @@ public sealed class BatchTaskInfo
     public long OutputTokens { get; init; }
 
     /// <summary>Gets the cost of all runs, or 0 when no price is known.</summary>
-    public decimal Cost { get; init; }
+    public decimal? Cost { get; init; }
 
     /// <summary>Gets when the task was submitted.</summary>
     public DateTimeOffset SubmittedAt { get; init; }

@@ -8,11 +8,15 @@ namespace AgentBatch;
 /// <remarks>
 /// <para>
 /// The agent resolves tool calls itself (Microsoft.Extensions.AI function invocation) for at most
-/// <see cref="ChatAgentOptions.MaxTurns"/> model calls per input, so pass a chat client without its own
-/// function-invocation layer.
+/// <see cref="ChatAgentOptions.MaxTurns"/> model calls per input. Its pipeline is built with <see cref="ChatClientBuilder"/>:
+/// the function-invocation loop (when there are tools), then the AgentBatch layer (<c>UseAgentBatch()</c>, unless the
+/// client has one already), then the client. So every model call of a run, each round trip of its tool loop included,
+/// passes the batch's per-call policy. The client must not resolve tools itself (a <see cref="FunctionInvokingChatClient"/>
+/// in it would hide round trips from <c>MaxTurns</c> and the attempt counts); a client with a caching layer must have the
+/// AgentBatch layer below the cache (so a cached reply is not an attempt).
 /// </para>
 /// <para>
-/// Clones share the chat client (one connection pool for a batch) and the tool instances; each has its own
+/// Clones share the chat pipeline (one connection pool for a batch) and the tool instances; each has its own
 /// history and its own copy of the options. An instance is not safe for concurrent <see cref="RunAsync"/> calls;
 /// distinct clones are.
 /// </para>
@@ -34,6 +38,10 @@ public sealed class ChatAgent : IBatchAgent
     /// <param name="chatClient">The model to talk to.</param>
     /// <param name="options">The agent's options, copied at construction; <see langword="null"/> for defaults.</param>
     /// <exception cref="ArgumentNullException"><paramref name="chatClient"/> is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">
+    /// <paramref name="chatClient"/> resolves tool calls itself (it has a <see cref="FunctionInvokingChatClient"/>), or caches
+    /// replies above any AgentBatch layer; or an option is out of range.
+    /// </exception>
     public ChatAgent(IChatClient chatClient, ChatAgentOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
@@ -42,17 +50,8 @@ public sealed class ChatAgent : IBatchAgent
         _options = options is null ? new ChatAgentOptions() : new ChatAgentOptions(options);
         _chatOptions = _options.ChatOptions;
         _name = _options.Name;
-
-        // Tool round trips are counted below the function-invocation loop, so MaxTurns bounds real model calls.
-        // Without tools a run is exactly one call, so there is nothing to loop over or count.
-        IChatClient pipeline = new BatchCallChatClient(chatClient);
         _resolvesTools = _options.ChatOptions?.Tools is { Count: > 0 };
-        if (_resolvesTools)
-        {
-            pipeline = new FunctionInvokingChatClient(new TurnLimitingChatClient(pipeline)) { MaximumIterationsPerRequest = _options.MaxTurns };
-        }
-
-        _pipeline = pipeline;
+        _pipeline = BuildPipeline(chatClient, _resolvesTools ? _options.MaxTurns : null);
         _history = CreateInitialHistory(_options, cloneMessages: false);
     }
 
@@ -90,45 +89,65 @@ public sealed class ChatAgent : IBatchAgent
     public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        return RunCoreAsync(input, item: null, cancellationToken);
+        _history.Add(new ChatMessage(ChatRole.User, input));
+        return _resolvesTools ? RunToolLoopAsync(cancellationToken) : RunOnceAsync(cancellationToken);
     }
 
-    /// <summary>Runs on behalf of a batch item, which sees every model call the run makes.</summary>
-    /// <remarks>
-    /// Without tools the run is one call, handed to the batch's pipeline directly. With tools the function-invocation
-    /// loop sits in between, so the item flows down to the batch layer below it as <see cref="BatchItemContext.Current"/>.
-    /// </remarks>
-    internal Task<ChatResponse> RunForItemAsync(string input, BatchItemContext item, CancellationToken cancellationToken) =>
-        RunCoreAsync(input, item, cancellationToken);
-
-    private async Task<ChatResponse> RunCoreAsync(string input, BatchItemContext? item, CancellationToken cancellationToken)
+    private async Task<ChatResponse> RunOnceAsync(CancellationToken cancellationToken)
     {
-        _history.Add(new ChatMessage(ChatRole.User, input));
-        if (_resolvesTools)
-        {
-            if (item is not null)
-            {
-                BatchItemContext.Current = item;
-            }
-
-            TurnLimitingChatClient.BeginRun(_options.MaxTurns);
-        }
-
-        var response = await (item is null || _resolvesTools
-            ? _pipeline.GetResponseAsync(_history, _chatOptions, cancellationToken)
-            : item.Pipeline.GetResponseAsync(ChatClient, _history, _chatOptions, item, cancellationToken)).ConfigureAwait(false);
+        // Without tools a run is exactly one call: there are no turns to count.
+        var response = await _pipeline.GetResponseAsync(_history, _chatOptions, cancellationToken).ConfigureAwait(false);
         _history.AddRange(response.Messages);
-
-        if (_resolvesTools && EndsWithUnansweredToolCall(response))
-        {
-            throw new MaxTurnsExceededException(_options.MaxTurns);
-        }
-
         return response;
+    }
+
+    private async Task<ChatResponse> RunToolLoopAsync(CancellationToken cancellationToken)
+    {
+        // Started inside this async method, the run's turn counter flows down to the AgentBatch layer below the tool loop
+        // and is gone when the run returns.
+        BatchItemContext.BeginAgentRun(_options.MaxTurns);
+        var response = await _pipeline.GetResponseAsync(_history, _chatOptions, cancellationToken).ConfigureAwait(false);
+        _history.AddRange(response.Messages);
+        return EndsWithUnansweredToolCall(response) ? throw new MaxTurnsExceededException(_options.MaxTurns) : response;
     }
 
     /// <inheritdoc />
     public override string ToString() => Name;
+
+    /// <summary>The agent's pipeline: the tool loop (when it has tools), then the AgentBatch layer, then the client.</summary>
+    private static IChatClient BuildPipeline(IChatClient chatClient, int? maxTurns)
+    {
+        if (chatClient.GetService<FunctionInvokingChatClient>() is not null)
+        {
+            throw new ArgumentException(
+                "The chat client resolves tool calls itself (it has a FunctionInvokingChatClient, from UseFunctionInvocation()). ChatAgent resolves them, "
+                + "so that MaxTurns and the attempt counts see every round trip: pass the client without UseFunctionInvocation().",
+                nameof(chatClient));
+        }
+
+        var hasBatchLayer = chatClient.GetService<BatchCallChatClient>() is not null;
+        if (!hasBatchLayer && chatClient.GetService<CachingChatClient>() is not null)
+        {
+            throw new ArgumentException(
+                "The chat client caches replies, and ChatAgent would put the AgentBatch layer above the cache, where a cached reply would count as an "
+                + "attempt and a cost. Add .UseAgentBatch() after .UseDistributedCache(...) when you build the client.",
+                nameof(chatClient));
+        }
+
+        var builder = new ChatClientBuilder(chatClient);
+        if (maxTurns is { } turns)
+        {
+            // The loop may run up to MaxTurns iterations; the AgentBatch layer below it stops the run at MaxTurns calls (AgentRun).
+            builder.UseFunctionInvocation(configure: loop => loop.MaximumIterationsPerRequest = turns);
+        }
+
+        if (!hasBatchLayer)
+        {
+            builder.UseAgentBatch();
+        }
+
+        return builder.Build();
+    }
 
     private static List<ChatMessage> CreateInitialHistory(ChatAgentOptions options, bool cloneMessages)
     {

@@ -59,9 +59,9 @@ public sealed class BudgetExceededException : Exception
 
     private static string Describe(BudgetLimit limit, decimal cap, decimal requested, decimal remaining) => (limit, requested > cap) switch
     {
-        (BudgetLimit.Tokens, true) => $"This call alone is estimated at {requested:0} tokens (input plus maximum output), more than the batch's whole token cap of {cap:0}; it can never be made.",
-        (BudgetLimit.Tokens, false) => $"The batch's token cap of {cap:0} leaves {remaining:0} token(s); the next call is estimated at {requested:0} (input plus maximum output), so it was not made.",
-        (_, true) => $"This call alone is estimated to cost {requested:0.######} (input plus maximum output), more than the batch's whole cost cap of {cap}; it can never be made.",
-        _ => $"The batch's cost cap of {cap} leaves {remaining:0.######}; the next call is estimated at {requested:0.######} (input plus maximum output), so it was not made.",
+        (BudgetLimit.Tokens, true) => $"This call alone is estimated at {requested:0} tokens (its input plus the smallest output limit it may be given), more than the batch's whole token cap of {cap:0}; it can never be made.",
+        (BudgetLimit.Tokens, false) => $"The batch's token cap of {cap:0} leaves {remaining:0} token(s); the next call needs at least {requested:0} (its input plus the smallest output limit it may be given), so it was not made.",
+        (_, true) => $"This call alone is estimated to cost {requested:0.######} (its input plus the smallest output limit it may be given), more than the batch's whole cost cap of {cap}; it can never be made.",
+        _ => $"The batch's cost cap of {cap} leaves {remaining:0.######}; the next call costs at least {requested:0.######} (its input plus the smallest output limit it may be given), so it was not made.",
     };
 }

@@ -2,24 +2,44 @@ using AgentBatch.Internal;
 
 namespace Microsoft.Extensions.AI;
 
-/// <summary>Extends <see cref="ChatClientBuilder"/> with AgentBatch's per-call accounting layer.</summary>
+/// <summary>Extends <see cref="ChatClientBuilder"/> with the AgentBatch layer.</summary>
 public static class AgentBatchChatClientBuilderExtensions
 {
     /// <summary>
-    /// Adds the layer through which a <c>BatchRunner</c> counts attempts, records usage and applies its per-call
-    /// policies (budgets, pacing, retries) to every model call of a custom <c>IBatchAgent</c>.
+    /// Adds the layer through which a <c>BatchRunner</c> applies its per-call policy (caps, pacing, the context-window
+    /// check, retries, the attempt timeout, adaptive concurrency) and counts attempts and usage, for every model call of
+    /// the item running on the current flow, streamed or not.
     /// </summary>
     /// <param name="builder">The builder.</param>
     /// <returns>The <paramref name="builder"/>, for chaining.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="builder"/> is <see langword="null"/>.</exception>
     /// <remarks>
-    /// <see cref="AgentBatch.ChatAgent"/> adds this layer itself. Add it to the pipeline of a custom agent
-    /// below any function-invocation layer, so that each round trip of a tool loop is seen as its own call.
-    /// Outside a batch the layer passes calls straight through.
+    /// <para>
+    /// <see cref="AgentBatch.ChatAgent"/> adds this layer itself unless its client has one already. For a custom agent,
+    /// add it after (below) <c>UseFunctionInvocation()</c>, so each round trip of a tool loop is its own call, and after
+    /// (below) any caching layer such as <c>UseDistributedCache()</c>, so a reply served from the cache is not counted as
+    /// an attempt and costs nothing. Building a pipeline with either below this layer throws.
+    /// </para>
+    /// <para>Outside a batch the layer passes calls straight through.</para>
     /// </remarks>
     public static ChatClientBuilder UseAgentBatch(this ChatClientBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Use(static inner => new BatchCallChatClient(inner));
+        return builder.Use(static inner =>
+        {
+            if (inner.GetService<FunctionInvokingChatClient>() is not null)
+            {
+                throw new InvalidOperationException(
+                    "UseAgentBatch() must come after UseFunctionInvocation() in the pipeline (below it), so that each round trip of a tool loop passes the AgentBatch layer as its own call.");
+            }
+
+            if (inner.GetService<CachingChatClient>() is not null)
+            {
+                throw new InvalidOperationException(
+                    "UseAgentBatch() must come after the caching layer (UseDistributedCache()) in the pipeline (below it), so that a reply served from the cache is not counted as an attempt and costs nothing.");
+            }
+
+            return new BatchCallChatClient(inner);
+        });
     }
 }

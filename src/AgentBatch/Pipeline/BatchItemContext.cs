@@ -1,50 +1,71 @@
+using AgentBatch.Internal;
 using Microsoft.Extensions.AI;
 
-namespace AgentBatch.Internal;
+namespace AgentBatch;
 
-/// <summary>The per-item state that model calls made on behalf of one batch item report into.</summary>
+/// <summary>The batch item a model call or a tool is running for: its index, the requests sent for it so far, and its cancellation.</summary>
 /// <remarks>
-/// It flows to the chat pipeline through an <see cref="AsyncLocal{T}"/> rather than through <see cref="ChatOptions"/>
-/// because agents (and the function-invocation loop) are free to copy or replace the options they pass down.
-/// It locks on itself (it is never exposed) to save an allocation per item.
+/// <para>
+/// <see cref="BatchRunner"/> makes the item current for the asynchronous flow it runs the item's agent on, as
+/// <c>FunctionInvokingChatClient.CurrentContext</c> does for a function call. Everything that flow calls sees it: the
+/// agent, its chat pipeline, and the tools the function-invocation loop invokes. A tool shared by every clone can
+/// read <see cref="Current"/> to know which item it is working for, so it needs no <see cref="AsyncLocal{T}"/> of its own.
+/// </para>
+/// <para>
+/// It is a read-only view; the batch's own accounting behind it (attempts, usage, cost) is updated by the AgentBatch
+/// layer of the chat pipeline (<c>UseAgentBatch()</c>), which every model call of every item passes. All members are
+/// thread-safe.
+/// </para>
 /// </remarks>
-internal sealed class BatchItemContext
+public sealed class BatchItemContext
 {
-    private static readonly AsyncLocal<BatchItemContext?> CurrentContext = new();
+    // One slot: the item itself, or an agent run inside it (which also counts turns). An AsyncLocal rather than
+    // ChatOptions, because agents and the function-invocation loop are free to copy or replace the options they pass down.
+    private static readonly AsyncLocal<object?> Scope = new();
 
     private UsageDetails? _usage;
     private bool _ownsUsage;
     private decimal _cost;
+    private bool _costUnknown;
     private int _attempts;
     private int _calls;
 
-    public BatchItemContext(int index, ModelCallPipeline pipeline)
+    internal BatchItemContext(int index, int itemCount, ModelCallPolicy? policy, CancellationToken cancellationToken)
     {
         Index = index;
-        Pipeline = pipeline;
+        ItemCount = itemCount;
+        Policy = policy;
+        CancellationToken = cancellationToken;
     }
 
-    /// <summary>Gets or sets the context of the batch item running on the current asynchronous flow.</summary>
-    public static BatchItemContext? Current
+    /// <summary>Gets the item the current asynchronous flow runs for, or <see langword="null"/> outside a batch.</summary>
+    public static BatchItemContext? Current => Scope.Value switch
     {
-        get => CurrentContext.Value;
-        set => CurrentContext.Value = value;
-    }
+        BatchItemContext item => item,
+        AgentRun run => run.Item,
+        _ => null,
+    };
 
+    /// <summary>Gets the zero-based input position of the item; for a grouped request, of its first item.</summary>
     public int Index { get; }
 
-    /// <summary>Gets or sets the number of items this call answers at once; above 1 for a grouped request.</summary>
-    public int GroupSize { get; init; } = 1;
+    /// <summary>Gets the number of items the calls answer at once: 1, or the size of a grouped request.</summary>
+    public int ItemCount { get; }
 
-    public ModelCallPipeline Pipeline { get; }
-
-    /// <summary>Gets the number of requests sent to the model for this item, retries included.</summary>
+    /// <summary>Gets the number of requests sent to the model for the item so far, retries and tool round trips included.</summary>
     public int Attempts => Volatile.Read(ref _attempts);
 
-    /// <summary>Gets the number of logical model calls (each possibly retried) made for this item.</summary>
-    public int Calls => Volatile.Read(ref _calls);
+    /// <summary>Gets the token that is cancelled when the item must stop: the batch stops or is cancelled, or the item times out.</summary>
+    public CancellationToken CancellationToken { get; }
 
-    public UsageDetails? Usage
+    /// <summary>Gets the batch's per-call policy, or <see langword="null"/> for a detached run.</summary>
+    internal ModelCallPolicy? Policy { get; }
+
+    /// <summary>Gets the number of logical model calls (each possibly retried) that passed the AgentBatch layer for the item.</summary>
+    internal int Calls => Volatile.Read(ref _calls);
+
+    /// <summary>Gets the usage the server reported for the item's calls, summed.</summary>
+    internal UsageDetails? Usage
     {
         get
         {
@@ -55,55 +76,68 @@ internal sealed class BatchItemContext
         }
     }
 
-    public decimal Cost
+    /// <summary>Gets the cost of the reported usage, or <see langword="null"/> when some of it has no known price.</summary>
+    internal decimal? Cost
     {
         get
         {
             lock (this)
             {
-                return _cost;
+                return _costUnknown ? null : _cost;
             }
         }
     }
 
-    public void RecordCall() => Interlocked.Increment(ref _calls);
+    /// <summary>Makes <paramref name="item"/> current for the calling asynchronous flow (undone when the calling async method returns).</summary>
+    internal static void Enter(BatchItemContext item) => Scope.Value = item;
 
-    public void RecordAttempt() => Interlocked.Increment(ref _attempts);
+    /// <summary>Starts an agent run on the calling flow that may make at most <paramref name="maxTurns"/> model calls.</summary>
+    internal static void BeginAgentRun(int maxTurns) => Scope.Value = new AgentRun(Current, maxTurns);
 
-    public void RecordUsage(UsageDetails? usage, decimal cost)
+    /// <summary>Gets what a model call on the current flow runs under: its item (if any) and its agent run (if any).</summary>
+    internal static (BatchItemContext? Item, AgentRun? Run) CurrentScope() => Scope.Value switch
     {
-        if (usage is null && cost == 0)
+        BatchItemContext item => (item, null),
+        AgentRun run => (run.Item, run),
+        _ => (null, null),
+    };
+
+    internal void RecordCall() => Interlocked.Increment(ref _calls);
+
+    internal void RecordAttempt() => Interlocked.Increment(ref _attempts);
+
+    /// <summary>Adds one call's reported usage and its cost (<see langword="null"/> when the model has no known price).</summary>
+    internal void RecordUsage(UsageDetails? usage, decimal? cost)
+    {
+        if (usage is null)
         {
             return;
         }
 
         lock (this)
         {
-            if (usage is not null)
+            // One call (the common case): its reported figures are the item's, not copied. More calls are summed into
+            // an instance of the item's own, so that no call's reported figures are ever changed.
+            if (_usage is null)
             {
-                // One call (the common case): its reported figures are the item's, not copied. More calls are summed
-                // into an instance of the item's own, so that no call's reported figures are ever changed.
-                if (_usage is null)
-                {
-                    _usage = usage;
-                }
-                else
-                {
-                    var sum = _ownsUsage ? _usage : Copy(_usage);
-                    sum.Add(usage);
-                    _usage = sum;
-                    _ownsUsage = true;
-                }
+                _usage = usage;
+            }
+            else
+            {
+                var sum = _ownsUsage ? _usage : UsageMath.Copy(_usage);
+                sum.Add(usage);
+                _usage = sum;
+                _ownsUsage = true;
             }
 
-            _cost += cost;
+            if (cost is { } known)
+            {
+                _cost += known;
+            }
+            else
+            {
+                _costUnknown = true;
+            }
         }
-    }
-
-    private static UsageDetails Copy(UsageDetails usage)
-    {
-        var copy = new UsageDetails();
-        copy.Add(usage);
-        return copy;
     }
 }

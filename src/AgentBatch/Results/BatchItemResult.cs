@@ -12,10 +12,12 @@ public sealed class BatchItemResult<TOutput>
         TOutput? output,
         Exception? error,
         UsageDetails? usage,
-        decimal cost,
+        decimal? cost,
         int attempts,
-        TimeSpan duration)
+        TimeSpan duration,
+        bool wasSent)
     {
+        WasSent = wasSent;
         Index = index;
         Status = status;
         Output = output;
@@ -41,11 +43,20 @@ public sealed class BatchItemResult<TOutput>
     /// <summary>Gets the tokens the server reported for this item's model calls, summed; <see langword="null"/> when none was reported.</summary>
     public UsageDetails? Usage { get; }
 
-    /// <summary>Gets the cost of this item's reported usage under the batch's pricing.</summary>
-    public decimal Cost { get; }
+    /// <summary>Gets the cost of this item's reported usage under the batch's pricing, or <see langword="null"/> when some of it has no known price.</summary>
+    /// <remarks>Zero when nothing was reported (an item never sent, or answered from a cache).</remarks>
+    public decimal? Cost { get; }
 
     /// <summary>Gets the number of requests sent to the model for this item, retries and tool round trips included.</summary>
     public int Attempts { get; }
+
+    /// <summary>Gets a value indicating whether at least one request for this item left for the model.</summary>
+    /// <remarks>
+    /// <see langword="false"/> for an item that never started (<see cref="BatchItemStatus.Skipped"/>), one refused before any
+    /// request (a cap, an open circuit, the endpoint refusing the batch), one that failed on its own input, and one answered
+    /// without a request (from a cache). Such an item was not paid for, and can be run again as it is.
+    /// </remarks>
+    public bool WasSent { get; }
 
     /// <summary>Gets how long the item took, from its start to its result.</summary>
     public TimeSpan Duration { get; }

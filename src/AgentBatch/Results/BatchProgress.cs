@@ -11,7 +11,7 @@ public sealed class BatchProgress
         TimeSpan elapsed,
         long inputTokens,
         long outputTokens,
-        decimal cost)
+        decimal? cost)
     {
         Completed = completed;
         Succeeded = succeeded;
@@ -61,10 +61,10 @@ public sealed class BatchProgress
     /// <summary>Gets the total tokens reported so far.</summary>
     public long TotalTokens => InputTokens + OutputTokens;
 
-    /// <summary>Gets the cost of the usage reported so far.</summary>
-    public decimal Cost { get; }
+    /// <summary>Gets the cost of the usage reported so far, or <see langword="null"/> when some of it has no known price.</summary>
+    public decimal? Cost { get; }
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Completed}/{(Total?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?")} done, {Failed} failed, {TotalTokens} tokens, cost {Cost}";
+        $"{Completed}/{(Total?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "?")} done, {Failed} failed, {TotalTokens} tokens, cost {(Cost is { } cost ? cost.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}";
 }

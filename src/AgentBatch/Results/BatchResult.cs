@@ -12,7 +12,7 @@ public sealed class BatchResult<TOutput>
         IReadOnlyList<BatchItemResult<TOutput>> items,
         BatchStopReason stopReason,
         UsageDetails usage,
-        decimal cost,
+        decimal? cost,
         TimeSpan elapsed,
         Exception? error)
     {
@@ -47,8 +47,8 @@ public sealed class BatchResult<TOutput>
     /// <summary>Gets the tokens reported by the server, summed over all items.</summary>
     public UsageDetails Usage { get; }
 
-    /// <summary>Gets the cost of the reported usage, summed over all items.</summary>
-    public decimal Cost { get; }
+    /// <summary>Gets the cost of the reported usage, summed over all items, or <see langword="null"/> when some item's usage has no known price.</summary>
+    public decimal? Cost { get; }
 
     /// <summary>Gets the wall-clock time the batch took.</summary>
     public TimeSpan Elapsed { get; }
@@ -70,5 +70,5 @@ public sealed class BatchResult<TOutput>
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"{Items.Count} item(s): {SucceededCount} succeeded, {FailedCount} failed, {SkippedCount} skipped, {CanceledCount} canceled; {StopReason}; {Usage.TotalTokenCount ?? 0} tokens; cost {Cost}; {Elapsed.TotalSeconds:F2} s";
+        $"{Items.Count} item(s): {SucceededCount} succeeded, {FailedCount} failed, {SkippedCount} skipped, {CanceledCount} canceled; {StopReason}; {Usage.TotalTokenCount ?? 0} tokens; cost {(Cost is { } cost ? cost.ToString(System.Globalization.CultureInfo.InvariantCulture) : "unknown")}; {Elapsed.TotalSeconds:F2} s";
 }

@@ -91,7 +91,7 @@ public sealed class BatchRunner
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
         ThrowIfNullMaps(items, inputMap, outputMap);
-        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, null, options, cancellationToken);
+        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, null, Snapshot(options), cancellationToken);
     }
 
     /// <summary>
@@ -157,7 +157,7 @@ public sealed class BatchRunner
         ArgumentNullException.ThrowIfNull(agentFactory);
         ThrowIfNullMaps(items, inputMap, outputMap);
         ArgumentNullException.ThrowIfNull(stopCondition);
-        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, stopCondition, options, cancellationToken);
+        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, stopCondition, Snapshot(options), cancellationToken);
     }
 
     /// <summary>Runs a clone of <paramref name="template"/> on every item of a stream and yields each result as it completes.</summary>
@@ -209,7 +209,7 @@ public sealed class BatchRunner
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
         ThrowIfNullMaps(items, inputMap, outputMap);
-        return StreamCoreAsync(agentFactory, items, inputMap, outputMap, null, options, cancellationToken);
+        return StreamCoreAsync(agentFactory, items, inputMap, outputMap, null, Snapshot(options), cancellationToken);
     }
 
     /// <summary>
@@ -239,7 +239,7 @@ public sealed class BatchRunner
         ArgumentNullException.ThrowIfNull(template);
         ThrowIfNullMaps(items, inputMap, outputMap);
         ArgumentNullException.ThrowIfNull(stopCondition);
-        return StreamCoreAsync(template.Clone, items, inputMap, outputMap, stopCondition, options, cancellationToken);
+        return StreamCoreAsync(template.Clone, items, inputMap, outputMap, stopCondition, Snapshot(options), cancellationToken);
     }
 
     private async Task<BatchResult<TOutput>> RunCoreAsync<TItem, TOutput>(
@@ -248,13 +248,15 @@ public sealed class BatchRunner
         Func<TItem, string> inputMap,
         Func<ChatResponse, TOutput> outputMap,
         Func<BatchItemResult<TOutput>, bool>? stopCondition,
-        BatchOptions? options,
+        BatchOptions options,
         CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
+
+        // The same engine as a stream; its sink keeps each result at its input index.
         var collector = new OrderedResultCollector<TOutput>(reader.KnownCount);
         using var engine = new BatchEngine<TItem, TOutput>(
-            agentFactory, inputMap, outputMap, stopCondition, Snapshot(options), _timeProvider, _logger, collector, cancellationToken);
+            agentFactory, inputMap, outputMap, stopCondition, options, _timeProvider, _logger, collector, cancellationToken);
 
         // The dispatcher runs on the thread pool so a caller's synchronization context never serializes the batch.
         await Task.Run(() => engine.RunAsync(reader), CancellationToken.None).ConfigureAwait(false);
@@ -274,17 +276,18 @@ public sealed class BatchRunner
         Func<TItem, string> inputMap,
         Func<ChatResponse, TOutput> outputMap,
         Func<BatchItemResult<TOutput>, bool>? stopCondition,
-        BatchOptions? options,
+        BatchOptions options,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var snapshot = Snapshot(options);
-        var capacity = snapshot.EffectiveConcurrency ?? 256;
+        var capacity = options.EffectiveConcurrency ?? 256;
         var channel = Channel.CreateBounded<BatchItemResult<TOutput>>(
             new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
         using var engine = new BatchEngine<TItem, TOutput>(
-            agentFactory, inputMap, outputMap, stopCondition, snapshot, _timeProvider, _logger, new ChannelResultSink<TOutput>(channel.Writer), cancellationToken);
-        var reader = ItemReader<TItem>.From(items, cancellationToken);
+            agentFactory, inputMap, outputMap, stopCondition, options, _timeProvider, _logger, new ChannelResultSink<TOutput>(channel.Writer), cancellationToken);
+
+        // The source is read under a token that the caller's cancellation and the consumer leaving both cancel.
+        var reader = ItemReader<TItem>.From(items, engine.SourceToken);
         var run = Task.Run(
             async () =>
             {
@@ -310,6 +313,7 @@ public sealed class BatchRunner
         {
             if (!run.IsCompleted)
             {
+                // Left early (or cancelled): the engine stops reading at once, even mid-read, and cancels what is in flight.
                 engine.Abandon();
             }
 

@@ -61,7 +61,7 @@ internal static class AgentBatchMetrics
     }
 
     /// <summary>Records a completed item: its status, its duration when it started, and what it spent.</summary>
-    public static void ItemCompleted(BatchItemStatus status, TimeSpan duration, UsageDetails? usage, decimal cost)
+    public static void ItemCompleted(BatchItemStatus status, TimeSpan duration, UsageDetails? usage, decimal? cost)
     {
         if (Items.Enabled)
         {
@@ -86,9 +86,9 @@ internal static class AgentBatchMetrics
             }
         }
 
-        if (Cost.Enabled && cost != 0)
+        if (Cost.Enabled && cost is { } known && known != 0)
         {
-            Cost.Add((double)cost);
+            Cost.Add((double)known);
         }
     }
 

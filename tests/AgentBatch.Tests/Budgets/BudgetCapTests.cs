@@ -76,7 +76,7 @@ public sealed class BudgetCapTests : IDisposable
         });
 
         Assert.Equal(BatchStopReason.CostLimitReached, result.StopReason);
-        Assert.InRange(result.Cost, 0m, 5m);
+        Assert.InRange(result.Cost!.Value, 0m, 5m);
         Assert.InRange(result.SucceededCount, 15, 21);
         Assert.All(result.Items.Where(i => i.IsSuccess), i => Assert.Equal(0.23m, i.Cost));
         Assert.Equal(result.Items.Sum(i => i.Cost), result.Cost);

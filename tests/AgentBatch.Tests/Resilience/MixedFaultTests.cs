@@ -83,8 +83,8 @@ public sealed class MixedFaultTests : IDisposable
                     break;
                 case (7, 27):
                     Assert.Equal(BatchItemStatus.Failed, item.Status);
-                    Assert.False(Assert.IsType<InvalidModelResponseException>(item.Error).IsTransient);
-                    Assert.Equal(1, item.Attempts);
+                    Assert.True(Assert.IsType<InvalidModelResponseException>(item.Error).IsTransient);
+                    Assert.Equal(MaxAttempts, item.Attempts);
                     break;
                 case (8, 8):
                     Assert.Equal(BatchItemStatus.Failed, item.Status);

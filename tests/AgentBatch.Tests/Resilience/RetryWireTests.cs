@@ -63,7 +63,7 @@ public sealed class RetryWireTests : IDisposable
     }
 
     [Fact]
-    public async Task RunBatchAsync_ReplyWithoutChoices_FailsWithClearErrorWithoutRetry()
+    public async Task RunBatchAsync_ReplyWithoutChoices_IsRetriedThenFailsWithClearError()
     {
         _server.Responder = _ => MockChatReply.Raw("""{"id":"x","object":"chat.completion","created":1,"model":"m"}""");
 
@@ -71,9 +71,9 @@ public sealed class RetryWireTests : IDisposable
 
         var item = Assert.Single(result.Items);
         var error = Assert.IsType<InvalidModelResponseException>(item.Error);
-        Assert.Contains("without any choices", error.Message);
-        Assert.False(error.IsTransient);
-        Assert.Equal(1, item.Attempts);
+        Assert.Contains("no choices", error.Message);
+        Assert.True(error.IsTransient);
+        Assert.Equal(new BatchOptions().MaxAttempts, item.Attempts);
     }
 
     [Fact]

@@ -49,8 +49,8 @@ public sealed class AgentBatchMetricsTests : IDisposable
         Assert.Equal(6, Sum(_tokens, "gen_ai.token.type", "output"));
         Assert.Equal(result.Usage.InputTokenCount, Sum(_tokens, "gen_ai.token.type", "input"));
         Assert.Equal(result.Usage.OutputTokenCount, Sum(_tokens, "gen_ai.token.type", "output"));
-        Assert.Equal((double)result.Cost, _cost.GetMeasurementSnapshot().Sum(m => m.Value), 12);
-        Assert.Equal((36 * 1.0 + 6 * 2.0) / 1_000_000, (double)result.Cost, 12);
+        Assert.Equal((double)result.Cost!.Value, _cost.GetMeasurementSnapshot().Sum(m => m.Value), 12);
+        Assert.Equal((36 * 1.0 + 6 * 2.0) / 1_000_000, (double)result.Cost!.Value, 12);
 
         // One duration per item that ran, tagged like its count; every item left the window it entered.
         var durations = _duration.GetMeasurementSnapshot();

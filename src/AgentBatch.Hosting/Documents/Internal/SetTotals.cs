@@ -15,7 +15,11 @@ internal sealed class SetTotals
 
     public long OutputTokens { get; private set; }
 
+    /// <summary>Gets the cost of the recorded results whose price is known.</summary>
     public decimal Cost { get; private set; }
+
+    /// <summary>Gets a value indicating whether some recorded usage had no known price.</summary>
+    public bool CostUnknown { get; private set; }
 
     public void Add(DocumentResult result)
     {
@@ -35,6 +39,13 @@ internal sealed class SetTotals
 
         InputTokens += result.Usage?.InputTokens ?? 0;
         OutputTokens += result.Usage?.OutputTokens ?? 0;
-        Cost += result.Cost;
+        if (result.Cost is { } cost)
+        {
+            Cost += cost;
+        }
+        else
+        {
+            CostUnknown = true;
+        }
     }
 }

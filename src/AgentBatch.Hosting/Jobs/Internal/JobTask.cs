@@ -42,7 +42,7 @@ internal sealed class JobTask
 
     public UsageDetails Usage { get; } = new();
 
-    public decimal Cost { get; set; }
+    public decimal? Cost { get; set; } = 0m;
 
     public DateTimeOffset? StartedAt { get; set; }
 

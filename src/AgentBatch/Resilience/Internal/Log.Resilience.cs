@@ -11,6 +11,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Circuit breaker opened: the model endpoint is failing every call; the batch stops and the remaining items are skipped.")]
     public static partial void CircuitOpened(ILogger logger);
 
+    [LoggerMessage(EventId = 104, Level = LogLevel.Error, Message = "The model endpoint refused the batch (HTTP {Status}, {ErrorType}): the credentials, the model or the quota; the batch stops and the remaining items are skipped, not sent.")]
+    public static partial void EndpointRefusedBatch(ILogger logger, int status, string errorType);
+
     [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Adaptive concurrency: rate limited, items in flight lowered to {Limit}.")]
     public static partial void ConcurrencyLowered(ILogger logger, int limit);
 

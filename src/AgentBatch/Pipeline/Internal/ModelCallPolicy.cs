@@ -1,0 +1,376 @@
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.CircuitBreaker;
+
+namespace AgentBatch.Internal;
+
+/// <summary>The per-call policy of a batch: what happens around every model call of every item, streamed or not.</summary>
+/// <remarks>
+/// <para>
+/// One instance per batch, reached by one route: the AgentBatch layer of the chat pipeline
+/// (<see cref="BatchCallChatClient"/>, <c>UseAgentBatch()</c>) hands it every call made on behalf of the current
+/// <see cref="BatchItemContext"/>, whether the call comes from a <see cref="ChatAgent"/>, its tool loop, a grouped
+/// request or a custom agent, and whether it is streamed or not. A call reads in one direction:
+/// </para>
+/// <list type="number">
+/// <item>prepare: its model and price, its input against the context window, its estimate (<see cref="CallEstimator"/>);</item>
+/// <item>resilience: its attempts, retried per the batch's resilience pipeline (Resilience/); each attempt</item>
+/// <item>reserves its estimate against the caps, in input order (<see cref="BatchBudget"/>), lowering its output limit
+/// when that is the only way it fits;</item>
+/// <item>waits for room under the tokens/requests-per-minute limits (<see cref="SlidingWindowLedgerLimiter"/>);</item>
+/// <item>sends the request under the attempt timeout (to the first update, for a stream);</item>
+/// <item>settles: the reservation is replaced by the usage the server reported, or kept whole when the request may have
+/// been billed and nothing was reported; adaptive concurrency hears of a success or a 429.</item>
+/// </list>
+/// <para>
+/// Errors leave it redacted (<see cref="SecretRedactor"/>). Failures that are the batch's rather than the item's (an open
+/// circuit, refused credentials, a missing model) are reported through <see cref="BatchFault"/>, so the batch stops
+/// before it sends anything more.
+/// </para>
+/// </remarks>
+internal sealed partial class ModelCallPolicy : IDisposable
+{
+    private static readonly TimeSpan PacingWindow = TimeSpan.FromMinutes(1);
+
+    private readonly BatchOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly CallEstimator _estimator;
+    private readonly BatchBudget? _budget;
+    private readonly SlidingWindowLedgerLimiter? _tokenLimiter;
+    private readonly SlidingWindowLedgerLimiter? _requestLimiter;
+    private readonly bool _needsEstimate;
+    private readonly ResiliencePipeline<ChatResponse> _resilience;
+    private readonly AttemptTimeout? _attemptTimeout;
+    private readonly bool _ownsCircuit;
+    private int _faultLogged;
+    private Exception? _fault;
+
+    /// <param name="options">The batch's options.</param>
+    /// <param name="timeProvider">The batch's clock.</param>
+    /// <param name="logger">The batch's logger.</param>
+    /// <param name="window">The batch's window of items in flight, which adaptive concurrency moves; <see langword="null"/> when unlimited.</param>
+    /// <param name="redactor">Removes secrets from the errors that leave a call.</param>
+    public ModelCallPolicy(BatchOptions options, TimeProvider timeProvider, ILogger logger, ConcurrencyWindow? window, SecretRedactor redactor)
+    {
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        Redactor = redactor;
+        _estimator = new CallEstimator(options);
+        if (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue)
+        {
+            _budget = new BatchBudget(options.MaxTotalTokens, options.MaxCost);
+        }
+
+        if (options.TokensPerMinute is { } tokensPerMinute)
+        {
+            _tokenLimiter = new SlidingWindowLedgerLimiter(tokensPerMinute, PacingWindow, timeProvider);
+        }
+
+        if (options.RequestsPerMinute is { } requestsPerMinute)
+        {
+            _requestLimiter = new SlidingWindowLedgerLimiter(requestsPerMinute, PacingWindow, timeProvider);
+        }
+
+        _needsEstimate = _budget is not null || _tokenLimiter is not null;
+        _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
+        _attemptTimeout = AttemptTimeout.Create(options, timeProvider);
+        _ownsCircuit = options.ResiliencePipeline is null;
+        if (options.AdaptiveConcurrency && !options.Sequential && window is not null)
+        {
+            Concurrency = new AdaptiveConcurrencyLimiter(window);
+            Concurrency.LimitChanged += OnConcurrencyLimitChanged;
+        }
+    }
+
+    /// <summary>Raised with a redacted error when a failure is the batch's, not an item's: the circuit opened, or the endpoint refused the credentials, the model or the quota.</summary>
+    /// <remarks>Raised for every such failure (stopping is idempotent); the first one is the batch's reason.</remarks>
+    public event Action<Exception>? BatchFault;
+
+    /// <summary>Gets what moves the limit on items in flight as the provider rate-limits, or <see langword="null"/> when adaptive concurrency is off.</summary>
+    public AdaptiveConcurrencyLimiter? Concurrency { get; }
+
+    public ITokenCounter TokenCounter => _estimator.TokenCounter;
+
+    public SecretRedactor Redactor { get; }
+
+    public async Task<ChatResponse> GetResponseAsync(
+        IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, CancellationToken cancellationToken)
+    {
+        var call = Prepare(innerClient, messages, options, item);
+
+        // The attempts, retried per the batch's resilience pipeline. Outcomes rather than exceptions pass through it, and
+        // its context is pooled: on the path where nothing fails that is two asynchronous layers fewer per call.
+        var context = RentContext(item, cancellationToken);
+        Outcome<ChatResponse> outcome;
+        try
+        {
+            outcome = await _resilience.ExecuteOutcomeAsync(
+                static (context, state) => state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Call, state.Item, context.CancellationToken),
+                context,
+                (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item)).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            outcome = Outcome.FromException<ChatResponse>(ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        if (outcome.Exception is { } error)
+        {
+            NoteFailure(error);
+        }
+
+        // Rethrown with the stack of the attempt that failed.
+        outcome.ThrowIfException();
+        return outcome.Result!;
+    }
+
+    public void Dispose()
+    {
+        _tokenLimiter?.Dispose();
+        _requestLimiter?.Dispose();
+    }
+
+    /// <summary>Sizes a call before its first attempt; throws when it must not be made at all.</summary>
+    private PreparedCall Prepare(IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item)
+    {
+        item.RecordCall();
+        if (item.ItemCount > 1 && options?.ResponseFormat is null or ChatResponseFormatText)
+        {
+            // A grouped request asks for its answers' shape as a schema; the caller's options are left as they were.
+            options = options?.Clone() ?? new ChatOptions();
+            options.ResponseFormat = GroupedPrompt.ResponseFormat;
+        }
+
+        var model = _estimator.ModelOf(innerClient, options);
+        var pricing = _estimator.PricingOf(model);
+        if (_budget is { LimitsCost: true } && pricing is null)
+        {
+            throw new InvalidOperationException(
+                $"MaxCost is set, but no price is known for model '{model ?? "(unspecified)"}'. Set BatchOptions.Pricing to the model's price per million tokens.");
+        }
+
+        var countedInput = _estimator.CheckContextWindow(messages, options, model);
+        var estimate = _needsEstimate ? _estimator.Estimate(messages, options, model, pricing, countedInput) : new CallEstimate(0, 0, pricing);
+        return new PreparedCall(options, pricing, estimate);
+    }
+
+    private ResilienceContext RentContext(BatchItemContext item, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // Only the retry log line needs to know the item.
+            context.Properties.Set(ModelCallResilience.ItemKey, item);
+        }
+
+        return context;
+    }
+
+    /// <summary>One request to the model: the unit that retries repeat and that <see cref="BatchItemResult{TOutput}.Attempts"/> counts.</summary>
+    /// <remarks>
+    /// Holds its own reservation and pacing leases only while it is in flight, so nothing is held during a retry's backoff,
+    /// and a retry after a request that may have been billed reserves anew instead of reusing room that was spent.
+    /// </remarks>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome<ChatResponse>> SendAttemptAsync(
+        IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, CancellationToken cancellationToken)
+    {
+        // The pipeline takes outcomes: nothing may be thrown out of an attempt.
+        var attempt = default(AttemptLeases);
+        AttemptTimeout.Scope? timeout = null;
+        var epoch = 0;
+        var sent = false;
+        var settled = false;
+        try
+        {
+            attempt = await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false);
+            item.RecordAttempt();
+            epoch = Concurrency?.Epoch ?? 0;
+            timeout = _attemptTimeout?.Start(cancellationToken);
+            sent = true;
+            var response = await innerClient.GetResponseAsync(messages, attempt.Options, timeout?.Token ?? cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidModelResponseException("The chat client returned no response.");
+            response.Usage = Settle(attempt, call, response.Usage, response.ModelId, item);
+            settled = true;
+            Concurrency?.OnSuccess();
+            return Outcome.FromResult(response);
+        }
+        catch (Exception ex) when (sent && !settled)
+        {
+            return Outcome.FromException<ChatResponse>(AttemptFailed(timeout?.Translate(ex) ?? ex, attempt, epoch, cancellationToken));
+        }
+        catch (Exception ex) when (settled)
+        {
+            return Outcome.FromException<ChatResponse>(Redactor.Redact(ex));
+        }
+        catch (Exception ex)
+        {
+            // Failed before anything was sent: refused by the budget, or cancelled while waiting for room.
+            _budget?.Release(attempt.Reservation);
+            return Outcome.FromException<ChatResponse>(ex);
+        }
+        finally
+        {
+            timeout?.Dispose();
+            attempt.Dispose();
+        }
+    }
+
+    /// <summary>Reserves the attempt's estimate and waits for room under the pacing limits.</summary>
+    private async ValueTask<AttemptLeases> AcquireAsync(PreparedCall call, BatchItemContext item, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _fault) is { } fault)
+        {
+            // The endpoint failed the batch: nothing more is sent, whatever was already waiting to be.
+            throw new BatchStoppedException(fault);
+        }
+
+        var leases = new AttemptLeases { Options = call.Options, Tokens = call.Estimate.Tokens };
+        try
+        {
+            if (_budget is not null)
+            {
+                leases.Reservation = await _budget.ReserveAsync(call.Estimate, item.Index, cancellationToken).ConfigureAwait(false);
+                leases.Tokens = leases.Reservation.Tokens;
+                if (leases.Reservation.OutputLimit is { } lowered)
+                {
+                    // The budget admitted the request only with a lower output limit: it must be sent with that limit, so the
+                    // provider cannot bill more than was reserved.
+                    leases.Options = call.Options?.Clone() ?? new ChatOptions();
+                    leases.Options.MaxOutputTokens = lowered;
+                }
+            }
+
+            leases.Request = _requestLimiter is null ? null : await _requestLimiter.AcquireLeaseAsync(1, cancellationToken).ConfigureAwait(false);
+            leases.Token = _tokenLimiter is null ? null : await _tokenLimiter.AcquireLeaseAsync(leases.Tokens, cancellationToken).ConfigureAwait(false);
+            return leases;
+        }
+        catch
+        {
+            _budget?.Release(leases.Reservation);
+            leases.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Charges a successful request its reported usage (sanitized) and records it on the item; returns the usage to hand on.</summary>
+    private UsageDetails? Settle(AttemptLeases attempt, PreparedCall call, UsageDetails? reported, string? replyModel, BatchItemContext item)
+    {
+        var usage = UsageMath.Sanitize(reported);
+        var pricing = _options.Pricing ?? _estimator.PricingOf(replyModel) ?? call.Pricing;
+        decimal? cost = usage is null ? 0m : pricing?.GetCost(usage);
+
+        // Without reported usage the request is charged what was reserved for it: the provider billed something.
+        var tokens = UsageMath.Tokens(usage) ?? attempt.Tokens;
+        attempt.Token?.Reconcile(tokens);
+        _budget?.Settle(attempt.Reservation, tokens, usage is null ? attempt.Reservation.Cost : cost ?? attempt.Reservation.Cost);
+        item.RecordUsage(usage, cost);
+        return usage;
+    }
+
+    /// <summary>Settles a request that failed after it was sent and returns the error to hand on: redacted, and an unreadable body named as such.</summary>
+    private Exception AttemptFailed(Exception error, AttemptLeases attempt, int epoch, CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(error) is { } invalid)
+        {
+            error = invalid;
+        }
+
+        error = Redactor.Redact(error);
+
+        // An error status is the provider saying the request did not run; anything else (no answer, an unreadable answer,
+        // a cancellation after it left) may have been billed, so the reservation is kept as spent.
+        var billed = TransientFaults.MayHaveBeenBilled(error);
+        attempt.Token?.Reconcile(billed ? attempt.Tokens : 0);
+        _budget?.Settle(attempt.Reservation, billed ? attempt.Reservation.Tokens : 0, billed ? attempt.Reservation.Cost : 0m);
+        if (TransientFaults.IsRateLimited(error))
+        {
+            Concurrency?.OnRateLimited(epoch);
+        }
+
+        if (TransientFaults.StopsBatch(error))
+        {
+            RaiseFault(error, TransientFaults.StatusOf(error));
+        }
+
+        return error;
+    }
+
+    /// <summary>Looks at the error a call ends with after its attempts.</summary>
+    private void NoteFailure(Exception error)
+    {
+        if (error is BrokenCircuitException && _ownsCircuit)
+        {
+            // Polly runs OnOpened on its own schedule; stop the batch before this item's slot frees, not after.
+            OnCircuitOpened(error.InnerException);
+        }
+    }
+
+    /// <summary>Reports that the breaker opened, from Polly's callback and from every call it rejects.</summary>
+    /// <remarks>
+    /// Every report reaches the batch (stopping is idempotent there): were only the first reporter to notify, a thread
+    /// descheduled between winning that race and notifying would let every other rejected item fail instead of the
+    /// batch stopping. Only the log line is written once.
+    /// </remarks>
+    private void OnCircuitOpened(Exception? lastError)
+    {
+        if (Interlocked.Exchange(ref _faultLogged, 1) == 0)
+        {
+            Log.CircuitOpened(_logger);
+        }
+
+        var error = ModelCallResilience.CircuitOpenedError(lastError is null ? null : Redactor.Redact(lastError));
+        Interlocked.CompareExchange(ref _fault, error, null);
+        BatchFault?.Invoke(error);
+    }
+
+    private void RaiseFault(Exception error, int status)
+    {
+        if (Interlocked.Exchange(ref _faultLogged, 1) == 0)
+        {
+            Log.EndpointRefusedBatch(_logger, status, error.GetType().Name);
+        }
+
+        Interlocked.CompareExchange(ref _fault, error, null);
+        BatchFault?.Invoke(error);
+    }
+
+    private void OnConcurrencyLimitChanged(int previous, int limit)
+    {
+        if (limit < previous)
+        {
+            Log.ConcurrencyLowered(_logger, limit);
+        }
+        else
+        {
+            Log.ConcurrencyRaised(_logger, limit);
+        }
+    }
+
+    /// <summary>A call sized for its attempts.</summary>
+    private readonly record struct PreparedCall(ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate);
+
+    /// <summary>What one attempt holds while it is in flight: its reservation, its pacing leases, the options it is sent with.</summary>
+    private struct AttemptLeases : IDisposable
+    {
+        public BudgetReservation Reservation;
+        public SlidingWindowLedgerLimiter.Lease? Request;
+        public SlidingWindowLedgerLimiter.Lease? Token;
+        public ChatOptions? Options;
+        public long Tokens;
+
+        public readonly void Dispose()
+        {
+            Token?.Dispose();
+            Request?.Dispose();
+        }
+    }
+}

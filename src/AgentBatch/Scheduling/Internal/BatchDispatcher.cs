@@ -1,0 +1,330 @@
+using System.Runtime.CompilerServices;
+
+namespace AgentBatch.Internal;
+
+/// <summary>Reads a batch's source and starts each item (or group) as soon as the window has room; reports the unread ones when the batch stops.</summary>
+/// <remarks>
+/// <para>
+/// One dispatcher per batch, on one flow: it is the source's only reader and the window's only waiter. Each started
+/// item runs on its own flow, hands its result to the ledger, and frees its slot. The dispatcher knows when the last
+/// one has ended (<see cref="Completion"/>).
+/// </para>
+/// <para>
+/// A read of the source is never left holding the batch: when the consumer leaves while the source is still waiting for
+/// its next item (a queue or a channel), the dispatcher stops waiting at once, and the source is disposed when that read
+/// ends, whenever that is.
+/// </para>
+/// </remarks>
+internal sealed class BatchDispatcher<TItem, TOutput>
+{
+    private readonly BatchOptions _options;
+    private readonly ConcurrencyWindow? _window;
+    private readonly BatchStop _stop;
+    private readonly ItemExecutor<TItem, TOutput> _executor;
+    private readonly BatchLedger<TOutput> _ledger;
+    private readonly ITokenCounter _tokenCounter;
+    private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private readonly TaskCompletionSource _allItemsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _pending = 1;
+    private int _started;
+    private Task<bool>? _pendingRead;
+
+    public BatchDispatcher(
+        BatchOptions options,
+        ConcurrencyWindow? window,
+        BatchStop stop,
+        ItemExecutor<TItem, TOutput> executor,
+        BatchLedger<TOutput> ledger,
+        ITokenCounter tokenCounter,
+        Microsoft.Extensions.Logging.ILogger logger)
+    {
+        _logger = logger;
+        _options = options;
+        _window = window;
+        _stop = stop;
+        _executor = executor;
+        _ledger = ledger;
+        _tokenCounter = tokenCounter;
+    }
+
+    /// <summary>Gets a task that completes when the dispatcher and every item it started have ended.</summary>
+    public Task Completion => _allItemsDone.Task;
+
+    /// <summary>Dispatches the whole source, then reports the unread items when a stop asks for it.</summary>
+    public async Task RunAsync(ItemReader<TItem> reader)
+    {
+        try
+        {
+            if (reader.KnownCount is { } known)
+            {
+                _ledger.SetTotal(known);
+            }
+
+            if (_options.MaxItemsPerRequest > 1)
+            {
+                await DispatchGroupsAsync(reader).ConfigureAwait(false);
+            }
+            else
+            {
+                await DispatchAsync(reader).ConfigureAwait(false);
+            }
+
+            if (_stop.State is { Drain: true } && !_stop.IsAbandoned)
+            {
+                await DrainAsSkippedAsync(reader).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsAbandoned)
+        {
+            // The consumer left: nothing more is reported.
+        }
+        finally
+        {
+            await CloseAsync(reader).ConfigureAwait(false);
+            ItemFinished();
+        }
+    }
+
+    private async Task DispatchAsync(ItemReader<TItem> reader)
+    {
+        while (await AcquireSlotAsync().ConfigureAwait(false))
+        {
+            if (!await TryReadNextAsync(reader).ConfigureAwait(false))
+            {
+                ReleaseSlot();
+                return;
+            }
+
+            var index = _started++;
+            Interlocked.Increment(ref _pending);
+            _ = RunItemAsync(index, reader.Current);
+        }
+    }
+
+    private async Task RunItemAsync(int index, TItem item)
+    {
+        // The item starts on the dispatcher's thread and runs until its first real await (the network call), like a
+        // Parallel.ForEachAsync worker: a thread-pool hop here is the largest CPU cost a batch could add per item. The
+        // item's context is undone when its async methods return; when its slot is released, the dispatcher goes on on
+        // this thread under its own captured context, so nothing leaks either way.
+        AgentBatchMetrics.ItemsInFlight(1);
+        try
+        {
+            var result = await _executor.RunAsync(index, item).ConfigureAwait(false);
+            await _ledger.CompleteAsync(result).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.IsAbandoned)
+        {
+            // The sink refused the result because the consumer left or the caller cancelled: nobody is waiting for it.
+        }
+        finally
+        {
+            AgentBatchMetrics.ItemsInFlight(-1);
+            ReleaseSlot();
+            ItemFinished();
+        }
+    }
+
+    private async Task DispatchGroupsAsync(ItemReader<TItem> reader)
+    {
+        var maxItems = _options.MaxItemsPerRequest;
+        var maxTokens = _options.MaxTokensPerRequest;
+        var group = new List<GroupMember<TItem>>(maxItems);
+        var groupTokens = 0L;
+
+        while (_stop.State is null && await TryReadNextAsync(reader).ConfigureAwait(false))
+        {
+            var index = _started++;
+            GroupMember<TItem> member;
+            try
+            {
+                var input = _executor.MapInput(index, reader.Current);
+                member = new GroupMember<TItem>(index, reader.Current, input, _tokenCounter.CountTokens(input));
+                var alone = GroupedPrompt.FramingTokens(_tokenCounter, 1) + member.Tokens;
+                if (maxTokens is { } limit && alone > limit)
+                {
+                    throw new InvalidOperationException(
+                        $"Batch item {index} needs {alone} tokens in a grouped request, more than MaxTokensPerRequest ({limit}); it was not sent.");
+                }
+            }
+            catch (Exception ex)
+            {
+                await _ledger.CompleteAsync(_executor.FailedBeforeStart(index, ex)).ConfigureAwait(false);
+                continue;
+            }
+
+            var full = group.Count == maxItems
+                || (maxTokens is { } budget && GroupedPrompt.FramingTokens(_tokenCounter, group.Count + 1) + groupTokens + member.Tokens > budget);
+            if (group.Count > 0 && full)
+            {
+                if (!await StartGroupAsync(group).ConfigureAwait(false))
+                {
+                    group = [member];
+                    break;
+                }
+
+                group = new List<GroupMember<TItem>>(maxItems);
+                groupTokens = 0;
+            }
+
+            group.Add(member);
+            groupTokens += member.Tokens;
+        }
+
+        if (group.Count > 0 && !await StartGroupAsync(group).ConfigureAwait(false))
+        {
+            // StartGroupAsync reported the group skipped.
+        }
+    }
+
+    /// <summary>Starts a group when a slot frees up; <see langword="false"/> (and the group reported skipped) when the batch stopped first.</summary>
+    private async Task<bool> StartGroupAsync(List<GroupMember<TItem>> group)
+    {
+        if (_stop.State is not null || !await AcquireSlotAsync().ConfigureAwait(false))
+        {
+            foreach (var member in group)
+            {
+                await _ledger.CompleteAsync(_executor.Skipped(member.Index)).ConfigureAwait(false);
+            }
+
+            return false;
+        }
+
+        Interlocked.Increment(ref _pending);
+        _ = RunGroupAsync(group);
+        return true;
+    }
+
+    private async Task RunGroupAsync(List<GroupMember<TItem>> group)
+    {
+        // A group parses and shares out a reply: worth its own flow, so the dispatcher packs the next group meanwhile.
+        await Task.Yield();
+        AgentBatchMetrics.ItemsInFlight(group.Count);
+        try
+        {
+            foreach (var result in await _executor.RunGroupAsync(group).ConfigureAwait(false))
+            {
+                await _ledger.CompleteAsync(result).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (_stop.IsAbandoned)
+        {
+        }
+        finally
+        {
+            AgentBatchMetrics.ItemsInFlight(-group.Count);
+            ReleaseSlot();
+            ItemFinished();
+        }
+    }
+
+    /// <summary>Reads the rest of the source after a stop, reporting each item skipped, so that every item has its result.</summary>
+    private async Task DrainAsSkippedAsync(ItemReader<TItem> reader)
+    {
+        while (await TryReadNextAsync(reader).ConfigureAwait(false))
+        {
+            await _ledger.CompleteAsync(_executor.Skipped(_started++)).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Waits for room in the window; <see langword="false"/>, holding nothing, once the batch stops.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AcquireSlotAsync()
+    {
+        if (_window is not null && !await _window.WaitAsync(_stop.InFlightToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (_stop.State is not null)
+        {
+            ReleaseSlot();
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Moves to the next item; <see langword="false"/> at the end of the source (the total is then known), when the batch
+    /// is cancelled or abandoned, or when the source throws (the batch faults).
+    /// </summary>
+    private async ValueTask<bool> TryReadNextAsync(ItemReader<TItem> reader)
+    {
+        try
+        {
+            var move = reader.MoveNextAsync();
+            bool more;
+            if (move.IsCompleted)
+            {
+                more = move.Result;
+            }
+            else
+            {
+                // A source waiting for its next item must not hold the batch when its consumer leaves.
+                var read = move.AsTask();
+                try
+                {
+                    more = await read.WaitAsync(_stop.AbandonToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (_stop.IsAbandoned && !read.IsCompleted)
+                {
+                    _pendingRead = read;
+                    return false;
+                }
+            }
+
+            if (!more)
+            {
+                _ledger.SetTotal(_started);
+            }
+
+            return more;
+        }
+        catch (OperationCanceledException) when (_stop.InFlightToken.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            // What was read is accounted for; what the source could not give is unknown. In-flight items finish.
+            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: false));
+            Log.BatchFaulted(_logger, ex.GetType().Name);
+            return false;
+        }
+    }
+
+    private async ValueTask CloseAsync(ItemReader<TItem> reader)
+    {
+        if (_pendingRead is { } read)
+        {
+            // The source is still waiting for an item nobody wants: dispose it when that read ends, without waiting here.
+            _ = read.ContinueWith(
+                static (_, state) => ((ItemReader<TItem>)state!).DisposeAsync().AsTask(),
+                reader,
+                CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously,
+                TaskScheduler.Default).Unwrap().ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+            return;
+        }
+
+        try
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: false));
+        }
+    }
+
+    private void ReleaseSlot() => _window?.Release();
+
+    private void ItemFinished()
+    {
+        if (Interlocked.Decrement(ref _pending) == 0)
+        {
+            _allItemsDone.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,26 @@
+using System.ClientModel;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
+
+namespace AgentBatch.Internal;
+
+/// <summary>What of an error may go into a log line at Warning and above: text AgentBatch wrote, never a server's body.</summary>
+internal static class ErrorText
+{
+    /// <summary>Describes an error for a one-line log message.</summary>
+    /// <remarks>
+    /// An HTTP error is described by its status only: its message carries the server's body, which may echo the request.
+    /// AgentBatch's own errors (budgets, context window, turns, timeouts, an open circuit, bad input) are described by
+    /// their message, which names no prompt or completion text. Anything else, a tool's or the user's own exception, by
+    /// its type alone: its message may hold anything.
+    /// </remarks>
+    public static string Describe(Exception error) => error switch
+    {
+        ClientResultException { Status: > 0 } http => $"HTTP {http.Status}",
+        ClientResultException => "no response",
+        BrokenCircuitException or TimeoutRejectedException or TimeoutException => error.Message,
+        ArgumentException when error.TargetSite?.DeclaringType?.Namespace?.StartsWith("AgentBatch", StringComparison.Ordinal) == true => error.Message,
+        _ when error.GetType().Namespace?.StartsWith("AgentBatch", StringComparison.Ordinal) == true => error.Message,
+        _ => "(message not logged)",
+    };
+}
