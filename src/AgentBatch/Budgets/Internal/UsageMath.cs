@@ -9,8 +9,14 @@ internal static class UsageMath
     /// Returns <paramref name="usage"/> itself when its counts are sane, otherwise a copy with negative counts set to zero
     /// and a total no smaller than input plus output, so a confused or hostile server cannot raise the remaining cap.
     /// </summary>
-    public static UsageDetails? Sanitize(UsageDetails? usage)
+    public static UsageDetails? Sanitize(UsageDetails? usage) => Sanitize(usage, out _);
+
+    /// <inheritdoc cref="Sanitize(UsageDetails?)"/>
+    /// <param name="usage">The usage as reported.</param>
+    /// <param name="suspect">Set when the report had to be corrected: it cannot be trusted to say what the call cost.</param>
+    public static UsageDetails? Sanitize(UsageDetails? usage, out bool suspect)
     {
+        suspect = false;
         if (usage is null)
         {
             return null;
@@ -25,6 +31,7 @@ internal static class UsageMath
             return usage;
         }
 
+        suspect = true;
         var copy = Copy(usage);
         copy.InputTokenCount = input is { } i ? Math.Max(0, i) : null;
         copy.OutputTokenCount = output is { } o ? Math.Max(0, o) : null;

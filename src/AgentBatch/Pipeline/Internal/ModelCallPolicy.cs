@@ -264,14 +264,16 @@ internal sealed partial class ModelCallPolicy : IDisposable
     /// <summary>Charges a successful request its reported usage (sanitized) and records it on the item; returns the usage to hand on.</summary>
     private UsageDetails? Settle(AttemptLeases attempt, PreparedCall call, UsageDetails? reported, string? replyModel, BatchItemContext item)
     {
-        var usage = UsageMath.Sanitize(reported);
+        var usage = UsageMath.Sanitize(reported, out var suspect);
         var pricing = _options.Pricing ?? _estimator.PricingOf(replyModel) ?? call.Pricing;
         decimal? cost = usage is null ? 0m : pricing?.GetCost(usage);
 
-        // Without reported usage the request is charged what was reserved for it: the provider billed something.
-        var tokens = UsageMath.Tokens(usage) ?? attempt.Tokens;
+        // Without usage, or with usage that had to be corrected (negative, inconsistent), the request is charged at least
+        // what was reserved for it: the provider billed something, and a report cannot be trusted to raise what is left.
+        var tokens = UsageMath.Tokens(usage) is { } reportedTokens && !suspect ? reportedTokens : Math.Max(attempt.Tokens, UsageMath.Tokens(usage) ?? 0);
+        var charged = usage is not null && !suspect && cost is { } known ? known : Math.Max(attempt.Reservation.Cost, cost ?? 0m);
         attempt.Token?.Reconcile(tokens);
-        _budget?.Settle(attempt.Reservation, tokens, usage is null ? attempt.Reservation.Cost : cost ?? attempt.Reservation.Cost);
+        _budget?.Settle(attempt.Reservation, tokens, charged);
         item.RecordUsage(usage, cost);
         return usage;
     }
