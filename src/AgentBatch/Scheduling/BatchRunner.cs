@@ -91,7 +91,7 @@ public sealed class BatchRunner
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
         ThrowIfNullMaps(items, inputMap, outputMap);
-        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, null, options, cancellationToken);
+        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, null, Snapshot(options), cancellationToken);
     }
 
     /// <summary>
@@ -157,7 +157,7 @@ public sealed class BatchRunner
         ArgumentNullException.ThrowIfNull(agentFactory);
         ThrowIfNullMaps(items, inputMap, outputMap);
         ArgumentNullException.ThrowIfNull(stopCondition);
-        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, stopCondition, options, cancellationToken);
+        return RunCoreAsync(agentFactory, ItemReader<TItem>.From(items), inputMap, outputMap, stopCondition, Snapshot(options), cancellationToken);
     }
 
     /// <summary>Runs a clone of <paramref name="template"/> on every item of a stream and yields each result as it completes.</summary>
@@ -209,7 +209,7 @@ public sealed class BatchRunner
     {
         ArgumentNullException.ThrowIfNull(agentFactory);
         ThrowIfNullMaps(items, inputMap, outputMap);
-        return StreamCoreAsync(agentFactory, items, inputMap, outputMap, null, options, cancellationToken);
+        return StreamCoreAsync(agentFactory, items, inputMap, outputMap, null, Snapshot(options), cancellationToken);
     }
 
     /// <summary>
@@ -239,7 +239,7 @@ public sealed class BatchRunner
         ArgumentNullException.ThrowIfNull(template);
         ThrowIfNullMaps(items, inputMap, outputMap);
         ArgumentNullException.ThrowIfNull(stopCondition);
-        return StreamCoreAsync(template.Clone, items, inputMap, outputMap, stopCondition, options, cancellationToken);
+        return StreamCoreAsync(template.Clone, items, inputMap, outputMap, stopCondition, Snapshot(options), cancellationToken);
     }
 
     private async Task<BatchResult<TOutput>> RunCoreAsync<TItem, TOutput>(
@@ -336,5 +336,10 @@ public sealed class BatchRunner
         ArgumentNullException.ThrowIfNull(outputMap);
     }
 
-    private static BatchOptions Snapshot(BatchOptions? options) => options is null ? new BatchOptions() : new BatchOptions(options);
+    private static BatchOptions Snapshot(BatchOptions? options)
+    {
+        var snapshot = options is null ? new BatchOptions() : new BatchOptions(options);
+        snapshot.Validate();
+        return snapshot;
+    }
 }
