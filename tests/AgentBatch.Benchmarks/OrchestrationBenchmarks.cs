@@ -23,7 +23,7 @@ public class OrchestrationBenchmarks
         var options = new BatchOptions { MaxConcurrency = 32 };
         if (Caps)
         {
-            options.MaxTotalTokens = long.MaxValue / 4;
+            options.MaxTotalTokens = 1_000_000_000_000_000;
         }
 
         var result = await _runner.RunBatchAsync(_template, _inputs, static s => s, static r => r.Text, options);

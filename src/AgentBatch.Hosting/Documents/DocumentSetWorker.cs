@@ -33,6 +33,7 @@ public sealed class DocumentSetWorker : BackgroundService
     private readonly IChatClient _chatClient;
     private readonly IDocumentCheckpointStore _store;
     private readonly AgentBatchHostingOptions _hosting;
+    private readonly BatchOptions _batch;
     private readonly DocumentWorkerOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
     private readonly TimeProvider _timeProvider;
@@ -48,7 +49,8 @@ public sealed class DocumentSetWorker : BackgroundService
     /// <param name="runner">The batch runner.</param>
     /// <param name="chatClient">The chat client every document's agent calls.</param>
     /// <param name="store">The checkpoint store.</param>
-    /// <param name="hostingOptions">The endpoint and batch limits.</param>
+    /// <param name="hostingOptions">The endpoint and model.</param>
+    /// <param name="batchOptions">The limits every set runs under; its token and cost caps hold per set.</param>
     /// <param name="workerOptions">The inbox, output and profiles.</param>
     /// <param name="lifetime">The host's lifetime, stopped when <see cref="DocumentWorkerOptions.ExitWhenIdle"/> is set and the inbox is done.</param>
     /// <param name="timeProvider">The clock for polling and summaries.</param>
@@ -59,6 +61,7 @@ public sealed class DocumentSetWorker : BackgroundService
         IChatClient chatClient,
         IDocumentCheckpointStore store,
         IOptions<AgentBatchHostingOptions> hostingOptions,
+        IOptions<BatchOptions> batchOptions,
         IOptions<DocumentWorkerOptions> workerOptions,
         IHostApplicationLifetime lifetime,
         TimeProvider timeProvider,
@@ -68,6 +71,7 @@ public sealed class DocumentSetWorker : BackgroundService
         ArgumentNullException.ThrowIfNull(chatClient);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(hostingOptions);
+        ArgumentNullException.ThrowIfNull(batchOptions);
         ArgumentNullException.ThrowIfNull(workerOptions);
         ArgumentNullException.ThrowIfNull(lifetime);
         ArgumentNullException.ThrowIfNull(timeProvider);
@@ -76,6 +80,7 @@ public sealed class DocumentSetWorker : BackgroundService
         _chatClient = chatClient;
         _store = store;
         _hosting = hostingOptions.Value;
+        _batch = batchOptions.Value;
         _options = workerOptions.Value;
         _lifetime = lifetime;
         _timeProvider = timeProvider;
@@ -361,8 +366,13 @@ public sealed class DocumentSetWorker : BackgroundService
 
     private BatchOptions RemainingBudget(SetTotals recorded)
     {
+        var options = new BatchOptions(_batch)
+        {
+            // A document's failure is its own: recorded on its line, never allowed to stop the set.
+            ErrorHandling = BatchErrorHandling.Collect,
+        };
+
         // Caps hold per set across restarts: what recorded documents spent is already gone.
-        var options = _hosting.ToBatchOptions();
         if (options.MaxTotalTokens is { } tokens)
         {
             options.MaxTotalTokens = Math.Max(1, tokens - recorded.InputTokens - recorded.OutputTokens);

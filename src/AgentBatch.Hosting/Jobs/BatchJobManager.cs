@@ -84,12 +84,24 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         options ??= new BatchJobStartOptions();
         var batchOptions = new BatchOptions(_defaults)
         {
-            MaxConcurrency = options.MaxConcurrency ?? _defaults.MaxConcurrency ?? BatchOptions.DefaultMaxConcurrency,
             ItemTimeout = options.TaskTimeout ?? _defaults.ItemTimeout,
 
             // A task's failure is its own: it is retried or recorded, never allowed to stop the others.
             ErrorHandling = BatchErrorHandling.Collect,
         };
+
+        // Set only when chosen here or missing (the queue needs a bound), so sequential defaults stay valid.
+        if (options.MaxConcurrency is { } limit)
+        {
+            batchOptions.MaxConcurrency = limit;
+        }
+        else if (batchOptions.MaxConcurrency is null && !batchOptions.Sequential)
+        {
+            batchOptions.MaxConcurrency = BatchOptions.DefaultMaxConcurrency;
+        }
+
+        // Refused here, at the call, rather than by the background run.
+        batchOptions.Validate();
         JobRun run;
         int queued;
         lock (_gate)
@@ -106,7 +118,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
             run.Completion = Task.Run(() => RunAsync(run, batchOptions));
         }
 
-        Log.JobsStarted(_logger, batchOptions.MaxConcurrency, queued);
+        Log.JobsStarted(_logger, batchOptions.Sequential ? 1 : batchOptions.MaxConcurrency, queued);
     }
 
     /// <inheritdoc />
@@ -355,7 +367,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         {
             var results = _runner.StreamBatchAsync(
                 index => new CancelableAgent(_template.Clone(index), inFlight[index].Cancellation!.Token),
-                DequeueAsync(run, inFlight, options.MaxConcurrency!.Value),
+                DequeueAsync(run, inFlight, options.Sequential ? 1 : options.MaxConcurrency!.Value),
                 static task => task.Input,
                 static response => response.Text,
                 options,

@@ -16,7 +16,7 @@ public sealed class BatchJobStartOptions
         {
             if (value is { } limit)
             {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxConcurrency));
             }
 
             _maxConcurrency = value;
@@ -33,7 +33,7 @@ public sealed class BatchJobStartOptions
         {
             if (value is { } timeout)
             {
-                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
+                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(TaskTimeout));
             }
 
             _taskTimeout = value;

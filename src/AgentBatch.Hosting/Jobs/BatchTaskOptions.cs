@@ -28,8 +28,8 @@ public sealed class BatchTaskOptions
         get => _maxRetries;
         set
         {
-            ArgumentOutOfRangeException.ThrowIfNegative(value);
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxRetriesLimit);
+            ArgumentOutOfRangeException.ThrowIfNegative(value, nameof(MaxRetries));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, MaxRetriesLimit, nameof(MaxRetries));
             _maxRetries = value;
         }
     }

@@ -31,6 +31,10 @@ public interface IBatchJobManager
     /// <summary>Starts running queued tasks, and tasks submitted later, in the background.</summary>
     /// <param name="options">Concurrency and per-task timeout; <see langword="null"/> for defaults.</param>
     /// <exception cref="InvalidOperationException">The manager is already started.</exception>
+    /// <exception cref="ArgumentException">
+    /// The batch options the run would use (the manager's defaults with <paramref name="options"/> applied) are invalid, as
+    /// <see cref="BatchOptions.Validate()"/> reports them; nothing is started.
+    /// </exception>
     void Start(BatchJobStartOptions? options = null);
 
     /// <summary>Stops running tasks, gracefully or at once, and waits until the manager has stopped.</summary>

@@ -1,8 +1,14 @@
+using System.ComponentModel.DataAnnotations;
+using AgentBatch.Internal;
 using Microsoft.Extensions.AI;
 
 namespace AgentBatch;
 
 /// <summary>Options that shape a <see cref="ChatAgent"/> and every clone made from it.</summary>
+/// <remarks>
+/// Setters accept any value; the rules are declared on the properties (<see cref="RangeAttribute"/>,
+/// <see cref="RequiredAttribute"/>) and checked by <see cref="Validate()"/>.
+/// </remarks>
 public sealed class ChatAgentOptions
 {
     /// <summary>The default agent name.</summary>
@@ -10,9 +16,6 @@ public sealed class ChatAgentOptions
 
     /// <summary>The default value of <see cref="MaxTurns"/>.</summary>
     public const int DefaultMaxTurns = 10;
-
-    private string _name = DefaultName;
-    private int _maxTurns = DefaultMaxTurns;
 
     /// <summary>Initializes a new instance of the <see cref="ChatAgentOptions"/> class with default values.</summary>
     public ChatAgentOptions()
@@ -26,8 +29,8 @@ public sealed class ChatAgentOptions
     public ChatAgentOptions(ChatAgentOptions other)
     {
         ArgumentNullException.ThrowIfNull(other);
-        _name = other._name;
-        _maxTurns = other._maxTurns;
+        Name = other.Name;
+        MaxTurns = other.MaxTurns;
         Instructions = other.Instructions;
         ChatOptions = other.ChatOptions?.Clone();
         InitialMessages = new List<ChatMessage>(other.InitialMessages.Count);
@@ -38,17 +41,9 @@ public sealed class ChatAgentOptions
     }
 
     /// <summary>Gets or sets the agent's name. Clones are named <c>"{Name}-{index}"</c>.</summary>
-    /// <value>The default value is <c>"agent"</c>.</value>
-    /// <exception cref="ArgumentException">The value is <see langword="null"/>, empty or white space.</exception>
-    public string Name
-    {
-        get => _name;
-        set
-        {
-            ArgumentException.ThrowIfNullOrWhiteSpace(value);
-            _name = value;
-        }
-    }
+    /// <value>The default value is <c>"agent"</c>. Required: not empty or white space.</value>
+    [Required]
+    public string Name { get; set; } = DefaultName;
 
     /// <summary>Gets or sets the instructions sent as the system message at the start of every clone's history.</summary>
     /// <value>The default value is <see langword="null"/>: no system message.</value>
@@ -63,16 +58,29 @@ public sealed class ChatAgentOptions
     public IList<ChatMessage> InitialMessages { get; }
 
     /// <summary>Gets or sets the most model calls one item may make, tool-call round trips included.</summary>
-    /// <value>The default value is 10.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is 10. Between 1 and 1,000.</value>
     /// <remarks>An item that needs more calls fails with <see cref="MaxTurnsExceededException"/>.</remarks>
-    public int MaxTurns
+    [Range(1, 1_000)]
+    public int MaxTurns { get; set; } = DefaultMaxTurns;
+
+    /// <summary>Checks every setting against its declared rule.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// Exactly one setting is out of its range; <see cref="ArgumentException.ParamName"/> is the property's name
+    /// (<c>MaxTurns</c>) and the message names the range and the value.
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// <see cref="Name"/> alone is <see langword="null"/>, empty or white space (<see cref="ArgumentException.ParamName"/>
+    /// <c>Name</c>); or several settings are invalid, all listed in the message, with
+    /// <see cref="ArgumentException.ParamName"/> the first of them.
+    /// </exception>
+    public void Validate()
     {
-        get => _maxTurns;
-        set
+        var context = new ValidationContext(this);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
-            _maxTurns = value;
+            // The attributes' own messages omit the value: describe each failure with it.
+            throw OptionsValidation.CreateException([.. OptionsValidation.CheckProperties(this)]);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.Extensions.AI;
 
 namespace AgentBatch;
@@ -5,19 +6,31 @@ namespace AgentBatch;
 /// <summary>A model's price per million input and output tokens, in the currency the batch's <c>MaxCost</c> is in.</summary>
 /// <param name="InputPerMillionTokens">The price of one million input (prompt) tokens.</param>
 /// <param name="OutputPerMillionTokens">The price of one million output (completion) tokens.</param>
+/// <remarks>
+/// Valid however it is made: the constructor, a <see langword="with"/> expression and configuration binding all refuse
+/// a negative price with an <see cref="ArgumentOutOfRangeException"/> whose <see cref="ArgumentException.ParamName"/> is the
+/// property's name (configuration binding by reflection wraps it in a
+/// <see cref="System.Reflection.TargetInvocationException"/>).
+/// </remarks>
 public sealed record ModelPricing(decimal InputPerMillionTokens, decimal OutputPerMillionTokens)
 {
     /// <summary>Gets the price of one million input tokens.</summary>
+    /// <value>Zero or more.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public decimal InputPerMillionTokens { get; init; } = InputPerMillionTokens >= 0
-        ? InputPerMillionTokens
-        : throw new ArgumentOutOfRangeException(nameof(InputPerMillionTokens), InputPerMillionTokens, "A price cannot be negative.");
+    public decimal InputPerMillionTokens
+    {
+        get;
+        init => field = NotNegative(value, nameof(InputPerMillionTokens));
+    } = NotNegative(InputPerMillionTokens, nameof(InputPerMillionTokens));
 
     /// <summary>Gets the price of one million output tokens.</summary>
+    /// <value>Zero or more.</value>
     /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
-    public decimal OutputPerMillionTokens { get; init; } = OutputPerMillionTokens >= 0
-        ? OutputPerMillionTokens
-        : throw new ArgumentOutOfRangeException(nameof(OutputPerMillionTokens), OutputPerMillionTokens, "A price cannot be negative.");
+    public decimal OutputPerMillionTokens
+    {
+        get;
+        init => field = NotNegative(value, nameof(OutputPerMillionTokens));
+    } = NotNegative(OutputPerMillionTokens, nameof(OutputPerMillionTokens));
 
     /// <summary>Returns the cost of a number of input and output tokens.</summary>
     /// <param name="inputTokens">The input tokens.</param>
@@ -31,4 +44,10 @@ public sealed record ModelPricing(decimal InputPerMillionTokens, decimal OutputP
     /// <returns>The cost.</returns>
     public decimal GetCost(UsageDetails? usage) =>
         usage is null ? 0m : GetCost(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0);
+
+    // The initializers write the fields directly (the constructor path) and the init accessors guard `with` and binding.
+    private static decimal NotNegative(decimal price, string name) =>
+        price >= 0
+            ? price
+            : throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"{name} cannot be negative; it is {price}."));
 }

@@ -1,11 +1,26 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using AgentBatch.Internal;
 using Microsoft.Extensions.AI;
 using Polly;
 
 namespace AgentBatch;
 
 /// <summary>Options for one batch run: concurrency, error handling, progress, timeouts.</summary>
-/// <remarks>Budget, rate-limit and retry settings are documented with their members. An instance may be reused across batches.</remarks>
-public sealed class BatchOptions
+/// <remarks>
+/// <para>
+/// Budget, rate-limit and retry settings are documented with their members. An instance may be reused across batches:
+/// each run takes a copy when it starts.
+/// </para>
+/// <para>
+/// Setters accept any value; the ranges are declared on the properties (<see cref="RangeAttribute"/>) and checked, with
+/// the rules between properties, by <see cref="Validate()"/>, which every <see cref="BatchRunner"/> method calls on its copy
+/// before the batch starts. The options bind from configuration
+/// (<c>configuration.GetSection("AgentBatch").Bind(options)</c>), <see cref="Pricing"/> included as
+/// <c>Pricing:InputPerMillionTokens</c> and <c>Pricing:OutputPerMillionTokens</c>.
+/// </para>
+/// </remarks>
+public sealed class BatchOptions : IValidatableObject
 {
     /// <summary>The default value of <see cref="MaxConcurrency"/>.</summary>
     public const int DefaultMaxConcurrency = 16;
@@ -13,19 +28,10 @@ public sealed class BatchOptions
     /// <summary>The default value of <see cref="DefaultMaxOutputTokens"/>.</summary>
     public const int DefaultEstimatedOutputTokens = 1024;
 
+    private const int DefaultMaxItemsPerRequest = 1;
+
     private int? _maxConcurrency = DefaultMaxConcurrency;
-    private TimeSpan? _itemTimeout;
-    private int _maxAttempts = Internal.ResilienceConstants.DefaultMaxAttempts;
-    private TimeSpan? _attemptTimeout = Internal.ResilienceConstants.DefaultAttemptTimeout;
-    private TimeSpan _retryBaseDelay = Internal.ResilienceConstants.DefaultRetryBaseDelay;
-    private long? _maxTotalTokens;
-    private decimal? _maxCost;
-    private int? _tokensPerMinute;
-    private int? _requestsPerMinute;
-    private int _defaultMaxOutputTokens = DefaultEstimatedOutputTokens;
-    private int _maxItemsPerRequest = 1;
-    private int? _maxTokensPerRequest;
-    private int? _maxInputTokens;
+    private bool _maxConcurrencySet;
 
     /// <summary>Initializes a new instance of the <see cref="BatchOptions"/> class with default values.</summary>
     public BatchOptions()
@@ -39,50 +45,52 @@ public sealed class BatchOptions
     {
         ArgumentNullException.ThrowIfNull(other);
         _maxConcurrency = other._maxConcurrency;
-        _itemTimeout = other._itemTimeout;
+        _maxConcurrencySet = other._maxConcurrencySet;
+        ItemTimeout = other.ItemTimeout;
         Sequential = other.Sequential;
         ErrorHandling = other.ErrorHandling;
         Progress = other.Progress;
-        _maxAttempts = other._maxAttempts;
-        _attemptTimeout = other._attemptTimeout;
-        _retryBaseDelay = other._retryBaseDelay;
+        MaxAttempts = other.MaxAttempts;
+        AttemptTimeout = other.AttemptTimeout;
+        RetryBaseDelay = other.RetryBaseDelay;
         AdaptiveConcurrency = other.AdaptiveConcurrency;
         ResiliencePipeline = other.ResiliencePipeline;
-        _maxTotalTokens = other._maxTotalTokens;
-        _maxCost = other._maxCost;
+        MaxTotalTokens = other.MaxTotalTokens;
+        MaxCost = other.MaxCost;
         Pricing = other.Pricing;
-        _tokensPerMinute = other._tokensPerMinute;
-        _requestsPerMinute = other._requestsPerMinute;
-        _defaultMaxOutputTokens = other._defaultMaxOutputTokens;
+        TokensPerMinute = other.TokensPerMinute;
+        RequestsPerMinute = other.RequestsPerMinute;
+        DefaultMaxOutputTokens = other.DefaultMaxOutputTokens;
         TokenCounter = other.TokenCounter;
-        _maxItemsPerRequest = other._maxItemsPerRequest;
-        _maxTokensPerRequest = other._maxTokensPerRequest;
-        _maxInputTokens = other._maxInputTokens;
+        MaxItemsPerRequest = other.MaxItemsPerRequest;
+        MaxTokensPerRequest = other.MaxTokensPerRequest;
+        MaxInputTokens = other.MaxInputTokens;
+        Secrets = new List<string>(other.Secrets);
     }
 
     /// <summary>Gets or sets the most items in flight at once (the "batch size"); <see langword="null"/> for no limit.</summary>
-    /// <value>The default value is 16.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is 16. Between 1 and 10,000.</value>
     /// <remarks>
     /// The window slides: a new item starts as soon as one finishes. 16 suits most hosted model endpoints' default
-    /// rate limits; raise it for high-throughput deployments or local servers.
+    /// rate limits; raise it for high-throughput deployments or local servers. Setting it, even to its default, marks it
+    /// as chosen: with <see cref="Sequential"/> it must then be 1.
     /// </remarks>
+    [Range(1, 10_000)]
     public int? MaxConcurrency
     {
         get => _maxConcurrency;
         set
         {
-            if (value is { } limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxConcurrency));
-            }
-
             _maxConcurrency = value;
+            _maxConcurrencySet = true;
         }
     }
 
     /// <summary>Gets or sets a value indicating whether items run one at a time, in input order.</summary>
-    /// <value>The default value is <see langword="false"/>. When <see langword="true"/>, <see cref="MaxConcurrency"/> is ignored.</value>
+    /// <value>
+    /// The default value is <see langword="false"/>. When <see langword="true"/>, leave <see cref="MaxConcurrency"/> unset
+    /// (or set it to 1): any other value set with it is refused by <see cref="Validate()"/>.
+    /// </value>
     public bool Sequential { get; set; }
 
     /// <summary>Gets or sets what the batch does when an item fails.</summary>
@@ -95,26 +103,13 @@ public sealed class BatchOptions
     public IProgress<BatchProgress>? Progress { get; set; }
 
     /// <summary>Gets or sets the most time one item may take, all its model calls included; <see langword="null"/> for no limit.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    /// <value>The default value is <see langword="null"/>. Longer than zero and at most 7 days.</value>
     /// <remarks>An item that runs out of time ends <see cref="BatchItemStatus.Failed"/> with a <see cref="TimeoutException"/>; the batch goes on.</remarks>
-    public TimeSpan? ItemTimeout
-    {
-        get => _itemTimeout;
-        set
-        {
-            if (value is { } timeout)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(ItemTimeout));
-            }
-
-            _itemTimeout = value;
-        }
-    }
+    [Range(typeof(TimeSpan), "00:00:00", "7.00:00:00", MinimumIsExclusive = true, ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true)]
+    public TimeSpan? ItemTimeout { get; set; }
 
     /// <summary>Gets or sets the most requests sent for one model call: the first attempt plus retries.</summary>
-    /// <value>The default value is 4 (one attempt and up to three retries). 1 turns retries off.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is 4 (one attempt and up to three retries). Between 1 and 100; 1 turns retries off.</value>
     /// <remarks>
     /// Retried: HTTP 408, 429 and 5xx, refused or dropped connections, malformed or empty bodies and attempts that
     /// exceed <see cref="AttemptTimeout"/>. Not retried: other 4xx (400, 401, 403, 404, content-filter refusals), replies
@@ -122,55 +117,27 @@ public sealed class BatchOptions
     /// errors). Each request counts in <see cref="BatchItemResult{TOutput}.Attempts"/>. Ignored when
     /// <see cref="ResiliencePipeline"/> is set.
     /// </remarks>
-    public int MaxAttempts
-    {
-        get => _maxAttempts;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxAttempts));
-            _maxAttempts = value;
-        }
-    }
+    [Range(1, 100)]
+    public int MaxAttempts { get; set; } = ResilienceConstants.DefaultMaxAttempts;
 
     /// <summary>Gets or sets the most time one request to the model may take; <see langword="null"/> for no per-request limit.</summary>
-    /// <value>The default value is 100 seconds, the OpenAI .NET client's own network timeout.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is zero or negative.</exception>
+    /// <value>The default value is 100 seconds, the OpenAI .NET client's own network timeout. Longer than zero and at most 1 day.</value>
     /// <remarks>
     /// An attempt that runs out of time is abandoned and retried. <see cref="ItemTimeout"/> bounds the whole item,
     /// retries included. Ignored when <see cref="ResiliencePipeline"/> is set.
     /// </remarks>
-    public TimeSpan? AttemptTimeout
-    {
-        get => _attemptTimeout;
-        set
-        {
-            if (value is { } timeout)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero, nameof(AttemptTimeout));
-            }
-
-            _attemptTimeout = value;
-        }
-    }
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", MinimumIsExclusive = true, ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true)]
+    public TimeSpan? AttemptTimeout { get; set; } = ResilienceConstants.DefaultAttemptTimeout;
 
     /// <summary>Gets or sets the base of the exponential backoff between attempts.</summary>
-    /// <value>The default value is 1 second.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative or more than a day.</exception>
+    /// <value>The default value is 1 second. Between zero and 1 day.</value>
     /// <remarks>
     /// Retry <c>n</c> waits about <c>RetryBaseDelay * 2^(n-1)</c>, jittered so that items do not retry in lockstep, and at
     /// most 60 seconds. A server's <c>retry-after-ms</c> or <c>Retry-After</c> header, when present, is used instead.
     /// Ignored when <see cref="ResiliencePipeline"/> is set.
     /// </remarks>
-    public TimeSpan RetryBaseDelay
-    {
-        get => _retryBaseDelay;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, TimeSpan.Zero, nameof(RetryBaseDelay));
-            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, TimeSpan.FromDays(1), nameof(RetryBaseDelay));
-            _retryBaseDelay = value;
-        }
-    }
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00", ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true)]
+    public TimeSpan RetryBaseDelay { get; set; } = ResilienceConstants.DefaultRetryBaseDelay;
 
     /// <summary>Gets or sets a value indicating whether the batch lowers the items in flight when the provider answers 429.</summary>
     /// <value>The default value is <see langword="true"/>.</value>
@@ -193,114 +160,59 @@ public sealed class BatchOptions
     /// client itself should be off (<c>RetryPolicy = new ClientRetryPolicy(0)</c>).
     /// </remarks>
     public ResiliencePipeline<ChatResponse>? ResiliencePipeline { get; set; }
+
     /// <summary>Gets or sets the most tokens (input plus output, as the server reports them) the whole batch may use; <see langword="null"/> for no cap.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is <see langword="null"/>. Between 1 and 10^15.</value>
     /// <remarks>
     /// Enforced before each call: the call's estimate (counted input tokens plus its maximum output tokens) is
     /// reserved against what is left, and a call that does not fit is not made. When the reply arrives the
     /// reservation is replaced by the reported usage. Items that cannot start end <see cref="BatchItemStatus.Skipped"/>
     /// and the batch stops with <see cref="BatchStopReason.TokenLimitReached"/>.
     /// </remarks>
-    public long? MaxTotalTokens
-    {
-        get => _maxTotalTokens;
-        set
-        {
-            if (value is { } cap)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(cap, 1, nameof(MaxTotalTokens));
-            }
-
-            _maxTotalTokens = value;
-        }
-    }
+    [Range(typeof(long), "1", "1000000000000000", ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true)]
+    public long? MaxTotalTokens { get; set; }
 
     /// <summary>Gets or sets the most the whole batch may cost, in the currency of <see cref="Pricing"/>; <see langword="null"/> for no cap.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative.</exception>
+    /// <value>The default value is <see langword="null"/>. Between 0 and 1,000,000,000.</value>
     /// <remarks>
     /// Enforced like <see cref="MaxTotalTokens"/>, on each call's estimated cost. A cost cap needs a price: a call to a
     /// model with no <see cref="Pricing"/> and no entry in <see cref="ModelPricingCatalog"/> fails with a clear error
     /// instead of running uncapped.
     /// </remarks>
-    public decimal? MaxCost
-    {
-        get => _maxCost;
-        set
-        {
-            if (value is { } cap)
-            {
-                ArgumentOutOfRangeException.ThrowIfNegative(cap, nameof(MaxCost));
-            }
-
-            _maxCost = value;
-        }
-    }
+    [Range(typeof(decimal), "0", "1000000000", ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true)]
+    public decimal? MaxCost { get; set; }
 
     /// <summary>Gets or sets the price used for costs and <see cref="MaxCost"/>; <see langword="null"/> to look the model up in <see cref="ModelPricingCatalog"/>.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
+    /// <value>The default value is <see langword="null"/>. Binds from <c>Pricing:InputPerMillionTokens</c> and <c>Pricing:OutputPerMillionTokens</c>, both required.</value>
+    /// <remarks>A <see cref="ModelPricing"/> is valid however it is made (its prices are never negative), so it needs no check here.</remarks>
     public ModelPricing? Pricing { get; set; }
 
     /// <summary>Gets or sets the provider's tokens-per-minute limit to pace calls under; <see langword="null"/> for no pacing.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is <see langword="null"/>. Between 1 and 1,000,000,000.</value>
     /// <remarks>
     /// A call starts only when its estimate fits in a sliding one-minute window; once the reply arrives the window is
     /// charged the reported usage instead of the estimate, so the limit is used fully without going over.
     /// </remarks>
-    public int? TokensPerMinute
-    {
-        get => _tokensPerMinute;
-        set
-        {
-            if (value is { } limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(TokensPerMinute));
-            }
-
-            _tokensPerMinute = value;
-        }
-    }
+    [Range(1, 1_000_000_000)]
+    public int? TokensPerMinute { get; set; }
 
     /// <summary>Gets or sets the provider's requests-per-minute limit to pace calls under; <see langword="null"/> for no pacing.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    public int? RequestsPerMinute
-    {
-        get => _requestsPerMinute;
-        set
-        {
-            if (value is { } limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(RequestsPerMinute));
-            }
-
-            _requestsPerMinute = value;
-        }
-    }
+    /// <value>The default value is <see langword="null"/>. Between 1 and 10,000,000.</value>
+    [Range(1, 10_000_000)]
+    public int? RequestsPerMinute { get; set; }
 
     /// <summary>Gets or sets the output tokens assumed for a call whose <c>ChatOptions.MaxOutputTokens</c> is not set, when estimating it for caps and pacing.</summary>
-    /// <value>The default value is 1,024.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is 1,024. Between 1 and 10,000,000.</value>
     /// <remarks>The caps' guarantee holds when replies stay within the estimate: set <c>ChatOptions.MaxOutputTokens</c> to make it exact.</remarks>
-    public int DefaultMaxOutputTokens
-    {
-        get => _defaultMaxOutputTokens;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(DefaultMaxOutputTokens));
-            _defaultMaxOutputTokens = value;
-        }
-    }
+    [Range(1, 10_000_000)]
+    public int DefaultMaxOutputTokens { get; set; } = DefaultEstimatedOutputTokens;
 
     /// <summary>Gets or sets the token counter for estimates; <see langword="null"/> for <see cref="SharpTokenCounter.Default"/>.</summary>
     /// <value>The default value is <see langword="null"/>.</value>
     public ITokenCounter? TokenCounter { get; set; }
 
     /// <summary>Gets or sets the most items packed into one model call.</summary>
-    /// <value>The default value is 1: one call per item.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is 1: one call per item. Between 1 and 1,000.</value>
     /// <remarks>
     /// <para>
     /// Above 1, items are packed in input order into groups that fit <see cref="MaxTokensPerRequest"/>; each group is one
@@ -314,59 +226,101 @@ public sealed class BatchOptions
     /// single items, which run as ordinary one-item calls. <see cref="MaxConcurrency"/> counts groups in flight.
     /// </para>
     /// </remarks>
-    public int MaxItemsPerRequest
-    {
-        get => _maxItemsPerRequest;
-        set
-        {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(MaxItemsPerRequest));
-            _maxItemsPerRequest = value;
-        }
-    }
+    [Range(1, 1_000)]
+    public int MaxItemsPerRequest { get; set; } = DefaultMaxItemsPerRequest;
 
     /// <summary>Gets or sets the most input tokens of items (their text plus the grouping prompt) packed into one call; <see langword="null"/> for no limit.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
-    /// <remarks>Applies when <see cref="MaxItemsPerRequest"/> is above 1. An item that alone exceeds it fails before any call is made.</remarks>
-    public int? MaxTokensPerRequest
-    {
-        get => _maxTokensPerRequest;
-        set
-        {
-            if (value is { } limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxTokensPerRequest));
-            }
-
-            _maxTokensPerRequest = value;
-        }
-    }
+    /// <value>The default value is <see langword="null"/>. Between 1 and 100,000,000.</value>
+    /// <remarks>
+    /// Applies only to grouped requests: setting it while <see cref="MaxItemsPerRequest"/> is 1 is refused by
+    /// <see cref="Validate()"/>. An item that alone exceeds it fails before any call is made.
+    /// </remarks>
+    [Range(1, 100_000_000)]
+    public int? MaxTokensPerRequest { get; set; }
 
     /// <summary>Gets or sets the most input tokens one call may carry; <see langword="null"/> for the model's context window from <see cref="ModelContextWindows"/>.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
-    /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
+    /// <value>The default value is <see langword="null"/>. Between 1 and 100,000,000.</value>
     /// <remarks>
     /// A call whose input (counted with <see cref="TokenCounter"/>) is larger fails its item with
     /// <see cref="ContextWindowExceededException"/> before it is sent. Inputs shorter in characters than the limit are
     /// never counted for this check, so it costs nothing on ordinary items. Unknown models are not checked.
     /// </remarks>
-    public int? MaxInputTokens
-    {
-        get => _maxInputTokens;
-        set
-        {
-            if (value is { } limit)
-            {
-                ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(MaxInputTokens));
-            }
+    [Range(1, 100_000_000)]
+    public int? MaxInputTokens { get; set; }
 
-            _maxInputTokens = value;
-        }
-    }
+    /// <summary>
+    /// Gets the exact secret values (API keys, tokens) removed from every error message AgentBatch stores, logs or writes,
+    /// on top of the built-in patterns for bearer tokens and <c>sk-</c> keys.
+    /// </summary>
+    /// <value>The default value is an empty list. Entries cannot be empty or white space.</value>
+    /// <remarks>Binds from <c>Secrets:0</c>, <c>Secrets:1</c>, ...; validation messages never echo an entry.</remarks>
+    public IList<string> Secrets { get; } = [];
 
     /// <summary>Gets the exact secret values (API keys, tokens) removed from every error message AgentBatch stores, logs or writes, on top of the built-in patterns for bearer tokens and sk- keys.</summary>
     public IList<string> Secrets { get; } = [];
 
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
     internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;
+
+    /// <summary>Checks every setting: the declared ranges and the rules between settings.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// Exactly one setting is out of its range; <see cref="ArgumentException.ParamName"/> is the property's name and the
+    /// message names its range and value (<c>MaxConcurrency must be between 1 and 10000; it is 0.</c>).
+    /// </exception>
+    /// <exception cref="ArgumentException">
+    /// Exactly one rule other than a range is broken (settings that contradict each other), with
+    /// <see cref="ArgumentException.ParamName"/> the first property it names; or several settings are invalid, all of them
+    /// listed in the message, with <see cref="ArgumentException.ParamName"/> the first of them.
+    /// </exception>
+    /// <remarks><see cref="BatchRunner"/> calls it on its copy of the options when a batch is started, before any item runs.</remarks>
+    public void Validate()
+    {
+        var context = new ValidationContext(this);
+        var results = new List<ValidationResult>();
+        if (!Validator.TryValidateObject(this, context, results, validateAllProperties: true))
+        {
+            // The attributes' own messages omit the value, and the rules are skipped once an attribute fails: describe every failure.
+            throw OptionsValidation.CreateException([.. ((IValidatableObject)this).Validate(context)]);
+        }
+    }
+
+    /// <summary>Returns every invalid setting, declared ranges and the rules between settings alike.</summary>
+    /// <param name="validationContext">The validation context.</param>
+    /// <returns>
+    /// One result per invalid setting, its message starting with the property's name and giving its value, and
+    /// <see cref="ValidationResult.MemberNames"/> the properties involved, the first one named first.
+    /// </returns>
+    IEnumerable<ValidationResult> IValidatableObject.Validate(ValidationContext validationContext)
+    {
+        foreach (var failure in OptionsValidation.CheckProperties(this))
+        {
+            yield return failure;
+        }
+
+        if (Sequential && _maxConcurrencySet && _maxConcurrency != 1)
+        {
+            yield return new ValidationResult(
+                $"Sequential runs one item at a time; MaxConcurrency = {OptionsValidation.Format(_maxConcurrency)} contradicts it; set one or the other.",
+                [nameof(Sequential), nameof(MaxConcurrency)]);
+        }
+
+        if (MaxTokensPerRequest is { } tokens && MaxItemsPerRequest == 1)
+        {
+            yield return new ValidationResult(
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"MaxTokensPerRequest applies only to grouped requests; it is {tokens} while MaxItemsPerRequest is 1; raise MaxItemsPerRequest or leave MaxTokensPerRequest unset."),
+                [nameof(MaxTokensPerRequest), nameof(MaxItemsPerRequest)]);
+        }
+
+        for (var i = 0; i < Secrets.Count; i++)
+        {
+            if (string.IsNullOrWhiteSpace(Secrets[i]))
+            {
+                yield return new ValidationResult(
+                    string.Create(CultureInfo.InvariantCulture, $"Secrets has an empty entry at index {i}; a secret needs at least one character other than white space."),
+                    [nameof(Secrets)]);
+            }
+        }
+    }
 }

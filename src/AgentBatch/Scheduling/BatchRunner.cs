@@ -340,5 +340,10 @@ public sealed class BatchRunner
         ArgumentNullException.ThrowIfNull(outputMap);
     }
 
-    private static BatchOptions Snapshot(BatchOptions? options) => options is null ? new BatchOptions() : new BatchOptions(options);
+    private static BatchOptions Snapshot(BatchOptions? options)
+    {
+        var snapshot = options is null ? new BatchOptions() : new BatchOptions(options);
+        snapshot.Validate();
+        return snapshot;
+    }
 }

@@ -314,9 +314,10 @@ public sealed class BatchJobManagerTests : IDisposable
         Assert.Contains("cannot be null, empty or white space", Assert.Throws<ArgumentException>(() => manager.Submit(" ")).Message, StringComparison.Ordinal);
         Assert.Contains("Input 1", Assert.Throws<ArgumentException>(() => manager.SubmitMany(["ok", ""])).Message, StringComparison.Ordinal);
         Assert.Contains("'report-1' already exists", Assert.Throws<ArgumentException>(() => manager.Submit("again", new BatchTaskOptions { Id = "report-1" })).Message, StringComparison.Ordinal);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchTaskOptions { MaxRetries = -1 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchJobStartOptions { MaxConcurrency = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchJobStartOptions { TaskTimeout = TimeSpan.Zero });
+        Assert.Throws<ArgumentOutOfRangeException>(nameof(BatchTaskOptions.MaxRetries), () => new BatchTaskOptions { MaxRetries = -1 });
+        Assert.Throws<ArgumentOutOfRangeException>(nameof(BatchJobStartOptions.MaxConcurrency), () => new BatchJobStartOptions { MaxConcurrency = 0 });
+        Assert.Throws<ArgumentOutOfRangeException>(nameof(BatchJobStartOptions.TaskTimeout), () => new BatchJobStartOptions { TaskTimeout = TimeSpan.Zero });
+        Assert.Throws<ArgumentOutOfRangeException>(nameof(BatchOptions.MaxConcurrency), () => manager.Start(new BatchJobStartOptions { MaxConcurrency = 20_000 }));
         Assert.Single(manager.GetTasks());
 
         manager.Start();

@@ -173,14 +173,14 @@ public sealed class BudgetCapTests : IDisposable
     }
 
     [Fact]
-    public void Options_InvalidCaps_Throw()
+    public void Validate_InvalidCaps_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { MaxTotalTokens = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { MaxCost = -1m });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { TokensPerMinute = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { RequestsPerMinute = -3 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { DefaultMaxOutputTokens = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new ModelPricing(-1m, 1m));
+        Assert.Equal("MaxTotalTokens", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxTotalTokens = 0 }.Validate).ParamName);
+        Assert.Equal("MaxCost", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxCost = -1m }.Validate).ParamName);
+        Assert.Equal("TokensPerMinute", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { TokensPerMinute = 0 }.Validate).ParamName);
+        Assert.Equal("RequestsPerMinute", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { RequestsPerMinute = -3 }.Validate).ParamName);
+        Assert.Equal("DefaultMaxOutputTokens", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { DefaultMaxOutputTokens = 0 }.Validate).ParamName);
+        Assert.Equal("InputPerMillionTokens", Assert.Throws<ArgumentOutOfRangeException>(() => new ModelPricing(-1m, 1m)).ParamName);
     }
 
     private ChatAgent CreateTemplate() =>

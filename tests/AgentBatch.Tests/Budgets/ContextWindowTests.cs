@@ -51,6 +51,6 @@ public sealed class ContextWindowTests : IDisposable
     }
 
     [Fact]
-    public void MaxInputTokens_BelowOne_Throws() =>
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { MaxInputTokens = 0 });
+    public void Validate_MaxInputTokensBelowOne_Throws() =>
+        Assert.Equal("MaxInputTokens", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxInputTokens = 0 }.Validate).ParamName);
 }

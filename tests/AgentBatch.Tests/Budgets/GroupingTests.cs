@@ -118,10 +118,10 @@ public sealed class GroupingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void Options_InvalidGroupingValues_Throw()
+    public void Validate_InvalidGroupingValues_Throws()
     {
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { MaxItemsPerRequest = 0 });
-        Assert.Throws<ArgumentOutOfRangeException>(() => new BatchOptions { MaxTokensPerRequest = 0 });
+        Assert.Equal("MaxItemsPerRequest", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxItemsPerRequest = 0 }.Validate).ParamName);
+        Assert.Equal("MaxTokensPerRequest", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxItemsPerRequest = 4, MaxTokensPerRequest = 0 }.Validate).ParamName);
     }
 
     private ChatAgent CreateTemplate() => new(_server.CreateChatClient(), new ChatAgentOptions { Instructions = "Answer briefly." });

@@ -70,11 +70,12 @@ public sealed class BadInputTests : IDisposable
 
     [Theory]
     [MemberData(nameof(OptionCases))]
-    public void BatchOptions_OutOfRange_ThrowsNamingTheOption(string option, Action<BatchOptions> set)
+    public void Validate_OutOfRange_ThrowsNamingTheOption(string option, Action<BatchOptions> set)
     {
         var options = new BatchOptions();
+        set(options);
 
-        var ex = Assert.Throws<ArgumentOutOfRangeException>(() => set(options));
+        var ex = Assert.Throws<ArgumentOutOfRangeException>(options.Validate);
 
         Assert.Equal(option, ex.ParamName);
     }

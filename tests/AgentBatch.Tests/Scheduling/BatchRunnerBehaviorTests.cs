@@ -85,7 +85,7 @@ public sealed class BatchRunnerBehaviorTests
         };
         var items = Enumerable.Range(0, 50).Select(i => i.ToString()).ToList();
 
-        var result = await _runner.RunBatchAsync(new ChatAgent(client), items, s => s, r => r.Text, new BatchOptions { Sequential = true, MaxConcurrency = 8 });
+        var result = await _runner.RunBatchAsync(new ChatAgent(client), items, s => s, r => r.Text, new BatchOptions { Sequential = true });
 
         Assert.Equal(items, order);
         Assert.Equal(1, client.MaxInFlight);
