@@ -48,6 +48,7 @@ public sealed class ChatAgent : IBatchAgent
 
         ChatClient = chatClient;
         _options = options is null ? new ChatAgentOptions() : new ChatAgentOptions(options);
+        _options.Validate();
         _chatOptions = _options.ChatOptions;
         _name = _options.Name;
         _resolvesTools = _options.ChatOptions?.Tools is { Count: > 0 };

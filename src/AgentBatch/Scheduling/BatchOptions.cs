@@ -256,9 +256,6 @@ public sealed class BatchOptions : IValidatableObject
     /// <remarks>Binds from <c>Secrets:0</c>, <c>Secrets:1</c>, ...; validation messages never echo an entry.</remarks>
     public IList<string> Secrets { get; } = [];
 
-    /// <summary>Gets the exact secret values (API keys, tokens) removed from every error message AgentBatch stores, logs or writes, on top of the built-in patterns for bearer tokens and sk- keys.</summary>
-    public IList<string> Secrets { get; } = [];
-
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
     internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;
 

@@ -118,10 +118,53 @@ public sealed class GroupingTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public async Task Grouping_GroupThatOutlivesTheItemTimeout_FailsItsItemsWithTimeoutAndTheBatchGoesOn()
+    {
+        // The group holding "slow" never answers; its items fail when the item timeout passes, the other group succeeds.
+        var time = new TimerRecordingTimeProvider();
+        var itemTimeout = TimeSpan.FromSeconds(42);
+        _server.Responder = request => request.GroupedItems.Contains("slow")
+            ? MockChatReply.Answer("never") with { Delay = TimeSpan.FromMinutes(10) }
+            : MockChatReply.AnswerEach(request, input => "A:" + input);
+
+        var otherGroupDone = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var batch = new BatchRunner(null, time).RunBatchAsync(CreateTemplate(), ["slow", "b", "c", "d"], s => s, r => r.Text, new BatchOptions
+        {
+            MaxItemsPerRequest = 2,
+            ItemTimeout = itemTimeout,
+            Progress = new Reporter(p =>
+            {
+                if (p.Completed == 2)
+                {
+                    otherGroupDone.TrySetResult();
+                }
+            }),
+        });
+
+        // Once the answered group is in, only the slow one is left to outlive its deadline.
+        await otherGroupDone.Task.WaitAsync(Signals<int>.Guard);
+        time.Fake.Advance(itemTimeout);
+        var result = await batch.WaitAsync(Signals<int>.Guard);
+
+        Assert.All(result.Items.Take(2), i =>
+        {
+            Assert.Equal(BatchItemStatus.Failed, i.Status);
+            Assert.IsType<TimeoutException>(i.Error);
+        });
+        Assert.Equal(["A:c", "A:d"], result.Outputs.Skip(2));
+        Assert.Equal(BatchStopReason.Completed, result.StopReason);
+    }
+
+    [Fact]
     public void Validate_InvalidGroupingValues_Throws()
     {
         Assert.Equal("MaxItemsPerRequest", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxItemsPerRequest = 0 }.Validate).ParamName);
         Assert.Equal("MaxTokensPerRequest", Assert.Throws<ArgumentOutOfRangeException>(new BatchOptions { MaxItemsPerRequest = 4, MaxTokensPerRequest = 0 }.Validate).ParamName);
+    }
+
+    private sealed class Reporter(Action<BatchProgress> report) : IProgress<BatchProgress>
+    {
+        public void Report(BatchProgress value) => report(value);
     }
 
     private ChatAgent CreateTemplate() => new(_server.CreateChatClient(), new ChatAgentOptions { Instructions = "Answer briefly." });

@@ -27,7 +27,7 @@ internal sealed class ConcurrencyWindow : IValueTaskSource<bool>
 
     public ConcurrencyWindow(int limit)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1, nameof(limit));
         _limit = limit;
     }
 
@@ -44,7 +44,7 @@ internal sealed class ConcurrencyWindow : IValueTaskSource<bool>
 
         set
         {
-            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1, nameof(Limit));
             lock (_gate)
             {
                 _limit = value;
