@@ -46,20 +46,19 @@ internal static class AnalyzerApp
         var files = SourceFolder.Load(folder);
         using var session = await SampleSession.StartAsync(console, "CodeAnalyzer", settings, MockAnalyzerModel.Reply, cancellationToken);
 
-        // One collector per file, keyed by the item's index; each clone writes only to its own (see FindingsAgent).
+        // One collector per file, keyed by the item's index; the shared tool writes to the current item's (see ReportFindingTool).
         var collectors = files.Select(file => new FindingCollector(file)).ToArray();
         var analyzer = new ChatAgent(session.Endpoint.ChatClient, new ChatAgentOptions
         {
             Name = "analyzer",
             Instructions = AnalyzerPrompt.Instructions,
             // No temperature: reasoning models refuse one. Their output limit counts reasoning tokens, hence the headroom.
-            ChatOptions = new ChatOptions { MaxOutputTokens = 2_000, Tools = [ReportFindingTool.Create()] },
+            ChatOptions = new ChatOptions { MaxOutputTokens = 2_000, Tools = [ReportFindingTool.Create(index => collectors[index])] },
             MaxTurns = 5,
         });
-        var template = new FindingsAgent(analyzer, index => collectors[index]);
 
         var result = await session.RunWithProgressAsync("Analysing", files.Length, progress => new BatchRunner().RunBatchAsync(
-            template,
+            analyzer,
             files,
             inputMap: AnalyzerPrompt.Input,
             outputMap: reply => reply.Text,

@@ -389,6 +389,29 @@ public sealed class DocumentSetWorkerTests
         Assert.Contains("401", bed.Results("secret")[0].Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ApiKeyEchoedByTheEndpoint_IsRedactedFromResultsFilesTheCheckpointStoreAndLogs()
+    {
+        // A key of no recognisable shape, echoed in every error body: only the configured ApiKey says it is a secret.
+        const string key = "live-DO-NOT-LEAK-4242-zz";
+        using var bed = new WorkerTestBed(request => MockChatReply.Error(400, $"Request refused for key {request.ApiKey}."));
+        bed.UseMockChatClient = false;
+        bed.Settings["AgentBatch:Endpoint"] = bed.Server.Endpoint.ToString();
+        bed.Settings["AgentBatch:ApiKey"] = key;
+        bed.Settings["AgentBatch:Worker:WriteCsv"] = "true";
+        bed.Settings["AgentBatch:Worker:WriteDocumentFiles"] = "true";
+        bed.AddFolderSet("echo", new Dictionary<string, string> { ["a.txt"] = "a", ["b.txt"] = "b", ["c.txt"] = "c" });
+
+        await bed.RunUntilIdleAsync();
+
+        Assert.All(bed.Results("echo"), r => Assert.Equal(BatchItemStatus.Failed, r.Status));
+        Assert.Contains(key, bed.Server.Requests[0].Headers["Authorization"], StringComparison.Ordinal);
+        Assert.Contains("***", bed.Results("echo")[0].Error, StringComparison.Ordinal);
+        var written = Directory.EnumerateFiles(bed.Output, "*", SearchOption.AllDirectories)
+            .Select(f => System.Text.Encoding.UTF8.GetString(File.ReadAllBytes(f)));
+        Assert.DoesNotContain(written.Append(bed.Logs.AllText), text => text.Contains("DO-NOT-LEAK", StringComparison.Ordinal));
+    }
+
     private static void AssertFailed(DocumentResult result, string expected)
     {
         Assert.Equal(BatchItemStatus.Failed, result.Status);

@@ -134,6 +134,33 @@ public sealed class SpendAccountingTests : IDisposable
     }
 
     [Fact]
+    public async Task MaxTotalTokens_GroupedRequests_AreReservedAndNeverExceedTheCap()
+    {
+        // Four items a request; each request reserves 100 + 100 and uses exactly that: five requests fit 1,000 tokens.
+        _server.Responder = request => MockChatReply.AnswerEach(request, input => "A:" + input) with { PromptTokens = 100, CompletionTokens = 100 };
+        var template = new ChatAgent(_server.CreateChatClient(), new ChatAgentOptions { ChatOptions = new ChatOptions { MaxOutputTokens = 100 } });
+
+        var result = await new BatchRunner().RunBatchAsync(template, Enumerable.Range(0, 40).Select(i => $"q{i}"), s => s, r => r.Text, new BatchOptions
+        {
+            MaxConcurrency = 8,
+            MaxItemsPerRequest = 4,
+            MaxTotalTokens = 1000,
+            TokenCounter = new FixedTokenCounter(100),
+        });
+
+        Assert.Equal(5, _server.RequestCount);
+        Assert.Equal(1000, result.Usage.TotalTokenCount);
+        Assert.Equal(20, result.SucceededCount);
+        Assert.Equal(40, result.Items.Count);
+        Assert.All(result.Items.Where(i => !i.IsSuccess), i =>
+        {
+            Assert.Equal(BatchItemStatus.Skipped, i.Status);
+            Assert.IsType<BudgetExceededException>(i.Error);
+            Assert.False(i.WasSent);
+        });
+    }
+
+    [Fact]
     public async Task Cost_ModelWithoutAKnownPrice_IsUnknownNotZero()
     {
         var template = new ChatAgent(_server.CreateChatClient("my-local-llama"));

@@ -92,7 +92,7 @@ internal sealed partial class ModelCallPolicy
         var sent = false;
         try
         {
-            attempt = await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false);
+            attempt = _guardsAttempts ? await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false) : Unguarded(call);
             item.RecordAttempt();
             epoch = Concurrency?.Epoch ?? 0;
             clock = new StreamClock(cancellationToken);

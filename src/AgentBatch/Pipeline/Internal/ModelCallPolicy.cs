@@ -42,6 +42,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private readonly SlidingWindowLedgerLimiter? _tokenLimiter;
     private readonly SlidingWindowLedgerLimiter? _requestLimiter;
     private readonly bool _needsEstimate;
+    private readonly bool _guardsAttempts;
     private readonly ResiliencePipeline<ChatResponse> _resilience;
     private readonly AttemptTimeout? _attemptTimeout;
     private readonly bool _ownsCircuit;
@@ -76,6 +77,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
 
         _needsEstimate = _budget is not null || _tokenLimiter is not null;
+        _guardsAttempts = _needsEstimate || _requestLimiter is not null;
         _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
         _attemptTimeout = AttemptTimeout.Create(options, timeProvider);
         _ownsCircuit = options.ResiliencePipeline is null;
@@ -191,7 +193,9 @@ internal sealed partial class ModelCallPolicy : IDisposable
         var settled = false;
         try
         {
-            attempt = await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false);
+            attempt = _guardsAttempts
+                ? await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false)
+                : Unguarded(call);
             item.RecordAttempt();
             epoch = Concurrency?.Epoch ?? 0;
             timeout = _attemptTimeout?.Start(cancellationToken);
@@ -223,6 +227,12 @@ internal sealed partial class ModelCallPolicy : IDisposable
             attempt.Dispose();
         }
     }
+
+    /// <summary>An attempt of a batch with no caps and no pacing: it holds nothing, unless the batch already stopped for a fault.</summary>
+    private AttemptLeases Unguarded(PreparedCall call) =>
+        Volatile.Read(ref _fault) is { } fault
+            ? throw new BatchStoppedException(fault)
+            : new AttemptLeases { Options = call.Options, Tokens = call.Estimate.Tokens };
 
     /// <summary>Reserves the attempt's estimate and waits for room under the pacing limits.</summary>
     private async ValueTask<AttemptLeases> AcquireAsync(PreparedCall call, BatchItemContext item, CancellationToken cancellationToken)

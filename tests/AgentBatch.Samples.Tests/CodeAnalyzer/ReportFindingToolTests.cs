@@ -4,7 +4,7 @@ using Microsoft.Extensions.AI;
 
 namespace AgentBatch.Samples.Tests.CodeAnalyzer;
 
-public sealed class FindingsAgentTests
+public sealed class ReportFindingToolTests
 {
     [Fact]
     public async Task RunBatch_AllClonesInFlightAtOnce_EachFileGetsOnlyItsOwnFindings()
@@ -16,11 +16,11 @@ public sealed class FindingsAgentTests
         var analyzer = new ChatAgent(model, new ChatAgentOptions
         {
             Instructions = AnalyzerPrompt.Instructions,
-            ChatOptions = new ChatOptions { Tools = [ReportFindingTool.Create()] },
+            ChatOptions = new ChatOptions { Tools = [ReportFindingTool.Create(index => collectors[index])] },
         });
 
         var result = await new BatchRunner().RunBatchAsync(
-            new FindingsAgent(analyzer, index => collectors[index]),
+            analyzer,
             files,
             AnalyzerPrompt.Input,
             reply => reply.Text,
@@ -41,11 +41,13 @@ public sealed class FindingsAgentTests
     }
 
     [Fact]
-    public async Task RunAsync_OnTheTemplate_Throws()
+    public async Task Tool_CalledOutsideABatch_Throws()
     {
-        var template = new FindingsAgent(new ChatAgent(new BarrierModel(1)), _ => throw new InvalidOperationException("no item"));
+        var tool = ReportFindingTool.Create(_ => throw new InvalidOperationException("no item"));
 
-        await Assert.ThrowsAsync<InvalidOperationException>(() => template.RunAsync("File: x.c"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(async () =>
+            await tool.InvokeAsync(new AIFunctionArguments { ["file"] = "x.c", ["line"] = 1, ["severity"] = "high", ["description"] = "d" }));
+        Assert.Contains("outside a batch", error.Message, StringComparison.Ordinal);
     }
 
     /// <summary>
