@@ -54,6 +54,7 @@ public sealed class BatchRunner
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>Exactly one result per item, in input order, with the batch totals.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
@@ -79,6 +80,7 @@ public sealed class BatchRunner
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>Exactly one result per item, in input order, with the batch totals.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
@@ -113,6 +115,7 @@ public sealed class BatchRunner
     /// and items never started are <see cref="BatchItemStatus.Skipped"/>.
     /// </returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
@@ -143,6 +146,7 @@ public sealed class BatchRunner
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>One result per item in input order.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     /// <exception cref="BatchItemException">An item failed and <see cref="BatchOptions.ErrorHandling"/> is <see cref="BatchErrorHandling.Throw"/>.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public Task<BatchResult<TOutput>> RunBatchAsync<TItem, TOutput>(
@@ -171,6 +175,7 @@ public sealed class BatchRunner
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The results in completion order; <see cref="BatchItemResult{TOutput}.Index"/> gives each one's input position.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     /// <remarks>
     /// Leaving the enumeration early cancels the items in flight. In <see cref="BatchErrorHandling.Throw"/> mode the
     /// enumeration throws <see cref="BatchItemException"/> at the first failure; if the item source throws, the results of
@@ -199,6 +204,7 @@ public sealed class BatchRunner
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The results in completion order.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     public IAsyncEnumerable<BatchItemResult<TOutput>> StreamBatchAsync<TItem, TOutput>(
         Func<int, IBatchAgent> agentFactory,
         IAsyncEnumerable<TItem> items,
@@ -227,6 +233,7 @@ public sealed class BatchRunner
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>The results in completion order; after the condition is met, the cancelled and skipped items follow.</returns>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="ArgumentException">A member of <paramref name="options"/> is out of range or contradicts another (see <see cref="BatchOptions.Validate"/>); <see cref="ArgumentException.ParamName"/> names it.</exception>
     public IAsyncEnumerable<BatchItemResult<TOutput>> StreamBatchAsync<TItem, TOutput>(
         IBatchAgent template,
         IAsyncEnumerable<TItem> items,

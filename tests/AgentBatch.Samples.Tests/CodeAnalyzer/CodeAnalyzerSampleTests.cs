@@ -96,6 +96,20 @@ public sealed class CodeAnalyzerSampleTests : IDisposable
         Assert.All(report.RootElement.GetProperty("files").EnumerateArray(), file => Assert.Equal("failed", file.GetProperty("status").GetString()));
     }
 
+    [Fact]
+    public async Task Run_MaxCostAboveWhatTheFilesReallyCost_AnalysesEveryFile()
+    {
+        // The nine files really cost about $0.0011. Reserved at their worst case (a 2,000-token output limit each) four
+        // in flight would not fit $0.0015, but waiting for room, in input order, and lowering the last calls' output
+        // limits to what is left lets every one through without passing the cap.
+        var run = await RunAsync("--max-cost", "0.0015");
+
+        Assert.Equal(SampleExitCodes.Success, run.ExitCode);
+        Assert.Contains("9/9 files analysed", run.Output);
+        var report = await ReadJsonReportAsync();
+        Assert.True(report.RootElement.GetProperty("cost").GetDecimal() <= 0.0015m);
+    }
+
     [Theory]
     [InlineData("--max-cost", "-1")]
     [InlineData("--max-cost", "free")]

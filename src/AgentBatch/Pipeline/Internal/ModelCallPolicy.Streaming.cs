@@ -32,30 +32,11 @@ internal sealed partial class ModelCallPolicy
     {
         var call = Prepare(innerClient, messages, options, item);
         var stream = new OpenStream();
-        var context = RentContext(item, cancellationToken);
-        Outcome<ChatResponse> outcome;
-        try
-        {
-            outcome = await _resilience.ExecuteOutcomeAsync(
-                static (context, state) => state.Self.OpenStreamAsync(state.InnerClient, state.Messages, state.Call, state.Item, state.Stream, context.CancellationToken),
-                context,
-                (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item, Stream: stream)).ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            outcome = Outcome.FromException<ChatResponse>(ex);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
-        }
-
-        if (outcome.Exception is { } error)
-        {
-            NoteFailure(error);
-        }
-
-        outcome.ThrowIfException();
+        await RunAttemptsAsync(
+            static (context, state) => state.Self.OpenStreamAsync(state.InnerClient, state.Messages, state.Call, state.Item, state.Stream, context.CancellationToken),
+            (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item, Stream: stream),
+            item,
+            cancellationToken).ConfigureAwait(false);
 
         var completed = false;
         try

@@ -99,39 +99,25 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
     public SecretRedactor Redactor { get; }
 
-    public async Task<ChatResponse> GetResponseAsync(
+    public Task<ChatResponse> GetResponseAsync(
         IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, CancellationToken cancellationToken)
     {
-        var call = Prepare(innerClient, messages, options, item);
-
-        // The attempts, retried per the batch's resilience pipeline. Outcomes rather than exceptions pass through it, and
-        // its context is pooled: on the path where nothing fails that is two asynchronous layers fewer per call.
-        var context = RentContext(item, cancellationToken);
-        Outcome<ChatResponse> outcome;
+        PreparedCall call;
         try
         {
-            outcome = await _resilience.ExecuteOutcomeAsync(
-                static (context, state) => state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Call, state.Item, context.CancellationToken),
-                context,
-                (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item)).ConfigureAwait(false);
+            call = Prepare(innerClient, messages, options, item);
         }
         catch (Exception ex)
         {
-            outcome = Outcome.FromException<ChatResponse>(ex);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
+            // A call refused before any attempt fails its task, as a chat client's call does, rather than throwing.
+            return Task.FromException<ChatResponse>(ex);
         }
 
-        if (outcome.Exception is { } error)
-        {
-            NoteFailure(error);
-        }
-
-        // Rethrown with the stack of the attempt that failed.
-        outcome.ThrowIfException();
-        return outcome.Result!;
+        return RunAttemptsAsync(
+            static (context, state) => state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Call, state.Item, context.CancellationToken),
+            (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item),
+            item,
+            cancellationToken);
     }
 
     public void Dispose()
@@ -164,7 +150,13 @@ internal sealed partial class ModelCallPolicy : IDisposable
         return new PreparedCall(options, pricing, estimate);
     }
 
-    private ResilienceContext RentContext(BatchItemContext item, CancellationToken cancellationToken)
+    /// <summary>Runs a call's attempts through the batch's resilience pipeline; the call's reply, or its last attempt's error rethrown.</summary>
+    /// <remarks>
+    /// Outcomes rather than exceptions pass through the pipeline, and its context is pooled: on the path where nothing
+    /// fails that is two asynchronous layers fewer per call.
+    /// </remarks>
+    private async Task<ChatResponse> RunAttemptsAsync<TState>(
+        Func<ResilienceContext, TState, ValueTask<Outcome<ChatResponse>>> attempt, TState state, BatchItemContext item, CancellationToken cancellationToken)
     {
         var context = ResilienceContextPool.Shared.Get(cancellationToken);
         if (_logger.IsEnabled(LogLevel.Debug))
@@ -173,7 +165,28 @@ internal sealed partial class ModelCallPolicy : IDisposable
             context.Properties.Set(ModelCallResilience.ItemKey, item);
         }
 
-        return context;
+        Outcome<ChatResponse> outcome;
+        try
+        {
+            outcome = await _resilience.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            outcome = Outcome.FromException<ChatResponse>(ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        if (outcome.Exception is { } error)
+        {
+            NoteFailure(error);
+        }
+
+        // Rethrown with the stack of the attempt that failed.
+        outcome.ThrowIfException();
+        return outcome.Result!;
     }
 
     /// <summary>One request to the model: the unit that retries repeat and that <see cref="BatchItemResult{TOutput}.Attempts"/> counts.</summary>

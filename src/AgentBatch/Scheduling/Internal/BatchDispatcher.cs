@@ -171,9 +171,10 @@ internal sealed class BatchDispatcher<TItem, TOutput>
             groupTokens += member.Tokens;
         }
 
-        if (group.Count > 0 && !await StartGroupAsync(group).ConfigureAwait(false))
+        if (group.Count > 0)
         {
-            // StartGroupAsync reported the group skipped.
+            // Started, or reported skipped when the batch stopped first.
+            await StartGroupAsync(group).ConfigureAwait(false);
         }
     }
 

@@ -58,8 +58,8 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
     /// <summary>Gets the first failure in <see cref="BatchErrorHandling.Throw"/> mode.</summary>
     public BatchItemException? FirstFailure => _ledger.FirstFailure;
 
-    /// <summary>Gets the error that stopped the batch (redacted), if any.</summary>
-    public Exception? Fault => _policy.Redactor.RedactOrNull(_stop.Fault);
+    /// <summary>Gets the error that stopped the batch (redacted), if any, once the batch has run.</summary>
+    public Exception? Fault { get; private set; }
 
     public UsageDetails Usage => _ledger.Usage;
 
@@ -88,6 +88,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         {
             await _dispatcher.Completion.ConfigureAwait(false);
             StopReason = _stop.CallerToken.IsCancellationRequested ? BatchStopReason.Canceled : _stop.State?.Reason ?? BatchStopReason.Completed;
+            Fault = _policy.Redactor.RedactOrNull(_stop.Fault);
             AgentBatchTelemetry.EndBatch(activity, StopReason, _ledger.Completed, _ledger.Failed);
             Log.BatchFinished(_logger, _ledger.Completed, _ledger.Succeeded, _ledger.Failed, StopReason, Elapsed.TotalMilliseconds);
         }
