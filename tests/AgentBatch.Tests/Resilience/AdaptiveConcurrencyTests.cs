@@ -1,67 +1,106 @@
 using System.Collections.Concurrent;
 using AgentBatch.Testing;
 using Microsoft.Extensions.AI;
-using Xunit.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 
 namespace AgentBatch.Tests.Resilience;
 
-/// <summary>Adaptive concurrency against an endpoint that rate-limits whenever more than a few requests are in flight.</summary>
-public sealed class AdaptiveConcurrencyTests(ITestOutputHelper output) : IDisposable
+/// <summary>
+/// Adaptive concurrency over the wire, deterministically: the server's replies wait on a fake clock, so the test decides
+/// when each wave of requests ends and counts exactly which items were allowed to start in between.
+/// </summary>
+public sealed class AdaptiveConcurrencyTests : IDisposable
 {
-    private const int ServerCapacity = 4;
-    private const int ItemCount = 300;
-    private readonly MockChatServer _server = MockChatServer.Start();
-    private readonly ConcurrentQueue<(int Sequence, int InFlight, bool RateLimited)> _arrivals = new();
+    private static readonly TimeSpan ReplyTime = TimeSpan.FromMinutes(1);
+    private readonly FakeTimeProvider _time = new(DateTimeOffset.UnixEpoch);
+    private readonly ConcurrentDictionary<string, int> _attempts = new();
+    private readonly MockChatServer _server;
+
+    public AdaptiveConcurrencyTests()
+    {
+        // Every reply waits for the fake clock: an item's first request is then rate-limited, its retry answered. So
+        // nothing happens between two advances of the clock, and each wave's outcome can be counted exactly.
+        _server = MockChatServer.Start(
+            request => _attempts.AddOrUpdate(request.LastUserText, 1, static (_, n) => n + 1) == 1
+                ? MockChatReply.RateLimited() with { Delay = ReplyTime }
+                : MockChatReply.Answer("ok") with { Delay = ReplyTime },
+            _time);
+    }
 
     public void Dispose() => _server.Dispose();
 
     [Fact]
-    public async Task RunBatchAsync_TooHighMaxConcurrency_ConvergesToWhatTheServerAccepts()
+    public async Task RunBatchAsync_RateLimitedBurst_HalvesItemsInFlightOnceThenRaisesThemAsCallsSucceed()
     {
-        var result = await RunAsync(adaptive: true, ItemCount);
+        var batch = RunAsync(adaptive: true);
 
-        Assert.Equal(ItemCount, result.SucceededCount);
-        Assert.Equal(_server.RequestCount, result.Items.Sum(i => i.Attempts));
-        Assert.True(_server.RequestCount < 2 * ItemCount, $"{_server.RequestCount} requests for {ItemCount} items.");
+        // Eight items start (the window is 8).
+        await ServerHoldsAsync(requestsSoFar: 8, held: 8, itemsStarted: 8);
 
-        var arrivals = _arrivals.OrderBy(a => a.Sequence).ToList();
-        var lastThird = arrivals.Skip(arrivals.Count * 2 / 3).ToList();
-        var rejectedShare = lastThird.Count(a => a.RateLimited) / (double)lastThird.Count;
-        var medianInFlight = lastThird.Select(a => a.InFlight).Order().ElementAt(lastThird.Count / 2);
-        output.WriteLine($"requests {arrivals.Count}, 429 share in last third {rejectedShare:P0}, median in flight {medianInFlight}");
+        // All eight are rate-limited in one burst: the limit halves once (8 -> 4), not eight times. Their retries are
+        // in flight, more than the new limit, so no ninth item starts.
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 16, held: 8, itemsStarted: 8);
 
-        // Started at 32 in flight against a server that takes 4: by the last third the window has come down to about 4.
-        Assert.True(rejectedShare < 0.25, $"{rejectedShare:P0} of the last third of requests were rate-limited.");
-        Assert.InRange(medianInFlight, 1, ServerCapacity + 1);
+        // The retries succeed: four successes raise the limit to 5, so five new items start as the eight end.
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 21, held: 5, itemsStarted: 13);
+
+        // Those five are rate-limited, sent under the lowered limit: one more halving (5 -> 2); their retries go out.
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 26, held: 5, itemsStarted: 13);
+
+        // Five successes raise the limit from 2 to 4; the last three items start.
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 29, held: 3, itemsStarted: 16);
+
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 32, held: 3, itemsStarted: 16);
+        _time.Advance(ReplyTime);
+        var result = await batch.WaitAsync(Signals<int>.Guard);
+
+        Assert.Equal(16, result.SucceededCount);
+        Assert.All(result.Items, i => Assert.Equal(2, i.Attempts));
     }
 
     [Fact]
-    public async Task RunBatchAsync_AdaptiveConcurrencyOff_KeepsGettingRateLimited()
+    public async Task RunBatchAsync_AdaptiveConcurrencyOff_KeepsTheFullWindowAfterA429()
     {
-        // The control for the test above, on fewer items: the same server and options, adaptation off.
-        var result = await RunAsync(adaptive: false, itemCount: 120);
+        var batch = RunAsync(adaptive: false);
 
-        Assert.Equal(120, result.SucceededCount);
-        var arrivals = _arrivals.OrderBy(a => a.Sequence).ToList();
-        var lastThird = arrivals.Skip(arrivals.Count * 2 / 3).ToList();
-        var rejectedShare = lastThird.Count(a => a.RateLimited) / (double)lastThird.Count;
-        output.WriteLine($"requests {arrivals.Count}, 429 share in last third {rejectedShare:P0}");
-        Assert.True(rejectedShare > 0.5, $"{rejectedShare:P0}");
+        await ServerHoldsAsync(requestsSoFar: 8, held: 8, itemsStarted: 8);
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 16, held: 8, itemsStarted: 8);
+
+        // Without adaptation the next eight start at once, into the same rate limit.
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 24, held: 8, itemsStarted: 16);
+        _time.Advance(ReplyTime);
+        await ServerHoldsAsync(requestsSoFar: 32, held: 8, itemsStarted: 16);
+        _time.Advance(ReplyTime);
+        var result = await batch.WaitAsync(Signals<int>.Guard);
+
+        Assert.Equal(16, result.SucceededCount);
     }
 
-    private Task<BatchResult<string>> RunAsync(bool adaptive, int itemCount)
+    private Task<BatchResult<string>> RunAsync(bool adaptive)
     {
-        _server.Responder = request =>
-        {
-            var inFlight = _server.ConcurrentRequests;
-            var limited = inFlight > ServerCapacity;
-            _arrivals.Enqueue((request.Sequence, inFlight, limited));
-            return limited
-                ? MockChatReply.RateLimited(TimeSpan.FromMilliseconds(20))
-                : MockChatReply.Answer("ok " + request.LastUserText) with { Delay = TimeSpan.FromMilliseconds(30) };
-        };
-        var options = new BatchOptions { MaxConcurrency = 32, MaxAttempts = 100, AdaptiveConcurrency = adaptive };
-        var items = Enumerable.Range(0, itemCount).Select(i => $"item {i}");
+        var options = new BatchOptions { MaxConcurrency = 8, RetryBaseDelay = TimeSpan.Zero, AdaptiveConcurrency = adaptive, AttemptTimeout = null };
+        var items = Enumerable.Range(0, 16).Select(i => $"item {i}");
         return new BatchRunner().RunBatchAsync(new ChatAgent(_server.CreateChatClient()), items, s => s, r => r.Text, options);
+    }
+
+    /// <summary>Waits until a wave has arrived: so many requests in all, so many held, and no more items started than expected.</summary>
+    private async Task ServerHoldsAsync(int requestsSoFar, int held, int itemsStarted)
+    {
+        var guard = DateTime.UtcNow + Signals<int>.Guard;
+        while (_server.RequestCount < requestsSoFar || _server.ConcurrentRequests != held)
+        {
+            Assert.True(DateTime.UtcNow < guard, $"{_server.RequestCount} requests, {_server.ConcurrentRequests} held; expected {requestsSoFar} and {held}");
+            await Task.Delay(2);
+        }
+
+        Assert.Equal(requestsSoFar, _server.RequestCount);
+        Assert.Equal(itemsStarted, _attempts.Count);
     }
 }
