@@ -206,9 +206,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         var settled = false;
         try
         {
-            attempt = _guardsAttempts
-                ? await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false)
-                : Unguarded(call);
+            attempt = _guardsAttempts ? await AcquireAsync(call, item, cancellationToken).ConfigureAwait(false) : Unguarded(call);
             item.RecordAttempt();
             epoch = Concurrency?.Epoch ?? 0;
             timeout = _attemptTimeout?.Start(cancellationToken);
@@ -248,30 +246,51 @@ internal sealed partial class ModelCallPolicy : IDisposable
             : new AttemptLeases { Options = call.Options, Tokens = call.Estimate.Tokens };
 
     /// <summary>Reserves the attempt's estimate and waits for room under the pacing limits.</summary>
-    private async ValueTask<AttemptLeases> AcquireAsync(PreparedCall call, BatchItemContext item, CancellationToken cancellationToken)
+    /// <remarks>Synchronous when the reservation is granted at once and nothing paces the batch: the common capped case costs no asynchronous step.</remarks>
+    private ValueTask<AttemptLeases> AcquireAsync(PreparedCall call, BatchItemContext item, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _fault) is { } fault)
+        var leases = Unguarded(call);
+        if (_budget is not null)
         {
-            // The endpoint failed the batch: nothing more is sent, whatever was already waiting to be.
-            throw new BatchStoppedException(fault);
-        }
-
-        var leases = new AttemptLeases { Options = call.Options, Tokens = call.Estimate.Tokens };
-        try
-        {
-            if (_budget is not null)
+            var reservation = _budget.ReserveAsync(call.Estimate, item.Index, cancellationToken);
+            if (!reservation.IsCompletedSuccessfully)
             {
-                leases.Reservation = await _budget.ReserveAsync(call.Estimate, item.Index, cancellationToken).ConfigureAwait(false);
-                leases.Tokens = leases.Reservation.Tokens;
-                if (leases.Reservation.OutputLimit is { } lowered)
-                {
-                    // The budget admitted the request only with a lower output limit: it must be sent with that limit, so the
-                    // provider cannot bill more than was reserved.
-                    leases.Options = call.Options?.Clone() ?? new ChatOptions();
-                    leases.Options.MaxOutputTokens = lowered;
-                }
+                return AcquireAfterWaitingAsync(reservation, leases, call, cancellationToken);
             }
 
+            Reserved(ref leases, reservation.Result, call);
+        }
+
+        return _requestLimiter is null && _tokenLimiter is null
+            ? new ValueTask<AttemptLeases>(leases)
+            : PaceAsync(leases, cancellationToken);
+    }
+
+    private async ValueTask<AttemptLeases> AcquireAfterWaitingAsync(
+        ValueTask<BudgetReservation> reservation, AttemptLeases leases, PreparedCall call, CancellationToken cancellationToken)
+    {
+        Reserved(ref leases, await reservation.ConfigureAwait(false), call);
+        return _requestLimiter is null && _tokenLimiter is null ? leases : await PaceAsync(leases, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static void Reserved(ref AttemptLeases leases, BudgetReservation reservation, PreparedCall call)
+    {
+        leases.Reservation = reservation;
+        leases.Tokens = reservation.Tokens;
+        if (reservation.OutputLimit is { } lowered)
+        {
+            // The budget admitted the request only with a lower output limit: it must be sent with that limit, so the
+            // provider cannot bill more than was reserved.
+            leases.Options = call.Options?.Clone() ?? new ChatOptions();
+            leases.Options.MaxOutputTokens = lowered;
+        }
+    }
+
+    /// <summary>Waits for room under the tokens- and requests-per-minute limits; on failure gives the reservation back.</summary>
+    private async ValueTask<AttemptLeases> PaceAsync(AttemptLeases leases, CancellationToken cancellationToken)
+    {
+        try
+        {
             leases.Request = _requestLimiter is null ? null : await _requestLimiter.AcquireLeaseAsync(1, cancellationToken).ConfigureAwait(false);
             leases.Token = _tokenLimiter is null ? null : await _tokenLimiter.AcquireLeaseAsync(leases.Tokens, cancellationToken).ConfigureAwait(false);
             return leases;
@@ -293,7 +312,8 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
         // Without usage, or with usage that had to be corrected (negative, inconsistent), the request is charged at least
         // what was reserved for it: the provider billed something, and a report cannot be trusted to raise what is left.
-        var tokens = UsageMath.Tokens(usage) is { } reportedTokens && !suspect ? reportedTokens : Math.Max(attempt.Tokens, UsageMath.Tokens(usage) ?? 0);
+        var reportedTokens = UsageMath.Tokens(usage);
+        var tokens = reportedTokens is { } trusted && !suspect ? trusted : Math.Max(attempt.Tokens, reportedTokens ?? 0);
         var charged = usage is not null && !suspect && cost is { } known ? known : Math.Max(attempt.Reservation.Cost, cost ?? 0m);
         attempt.Token?.Reconcile(tokens);
         _budget?.Settle(attempt.Reservation, tokens, charged);
