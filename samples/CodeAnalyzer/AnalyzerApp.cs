@@ -60,7 +60,7 @@ internal static class AnalyzerApp
         var result = await session.RunWithProgressAsync("Analysing", files.Length, progress => new BatchRunner().RunBatchAsync(
             analyzer,
             files,
-            inputMap: AnalyzerPrompt.Input,
+            inputMap: file => AnalyzerPrompt.Input(file),
             outputMap: reply => reply.Text,
             new BatchOptions { MaxConcurrency = settings.MaxConcurrency, MaxCost = maxCost, Progress = progress },
             cancellationToken));

@@ -1,3 +1,4 @@
+using AgentBatch;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Net.Sockets;
@@ -86,7 +87,7 @@ public sealed class SampleEndpoint : IDisposable
 
         // AgentBatch retries and counts attempts itself: the OpenAI client's own retries are turned off.
         var options = new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) };
-        var client = new OpenAIClient(new ApiKeyCredential(apiKey), options).GetChatClient(model).AsIChatClient();
+        var client = new OpenAIClient(new ApiKeyCredential(apiKey), options).GetChatClient(model).AsBatchChatClient();
         var behindProxy = NonEmpty(console.Environment("HTTPS_PROXY")) is not null || NonEmpty(console.Environment("ALL_PROXY")) is not null;
         return new SampleEndpoint(client, model, WithoutSecrets(endpoint), mock: null, behindProxy);
     }

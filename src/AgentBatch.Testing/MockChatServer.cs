@@ -1,3 +1,4 @@
+using AgentBatch;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
@@ -121,7 +122,7 @@ public sealed class MockChatServer : IDisposable
             RetryPolicy = new ClientRetryPolicy(0),
             NetworkTimeout = TimeSpan.FromMinutes(5),
         };
-        return new OpenAIClient(new ApiKeyCredential("mock-key-not-secret"), options).GetChatClient(model).AsIChatClient();
+        return new OpenAIClient(new ApiKeyCredential("mock-key-not-secret"), options).GetChatClient(model).AsBatchChatClient();
     }
 
     /// <summary>Forgets the recorded requests and the concurrency high-water mark.</summary>

@@ -1,3 +1,4 @@
+using AgentBatch;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Diagnostics;
@@ -102,7 +103,7 @@ public sealed partial class BenchmarkHarness
     internal static IChatClient CreateClient(Uri endpoint) =>
         new OpenAIClient(new ApiKeyCredential("benchmark"), new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) })
             .GetChatClient("gpt-4o-mini")
-            .AsIChatClient();
+            .AsBatchChatClient();
 
     private static string[] Inputs(int count) =>
         Enumerable.Range(0, count).Select(i => string.Create(Invariant, $"Review {i}: the product was fine but arrived late.")).ToArray();

@@ -199,6 +199,6 @@ public static class AgentBatchServiceCollectionExtensions
 
         // Local OpenAI-compatible servers take any key; the client insists on one.
         var key = string.IsNullOrWhiteSpace(options.ApiKey) ? "no-key" : options.ApiKey;
-        return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetChatClient(options.Model).AsIChatClient();
+        return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetChatClient(options.Model).AsBatchChatClient();
     }
 }

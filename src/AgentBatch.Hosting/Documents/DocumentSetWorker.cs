@@ -19,7 +19,7 @@ namespace AgentBatch.Hosting;
 /// <remarks>
 /// <para>
 /// Sets run one at a time, highest <see cref="BatchPriority"/> first and first come first served within a priority;
-/// the documents of a set run concurrently through <see cref="BatchRunner.StreamBatchAsync{TItem, TOutput}(IBatchAgent, IAsyncEnumerable{TItem}, Func{TItem, string}, Func{ChatResponse, TOutput}, BatchOptions?, CancellationToken)"/>,
+/// the documents of a set run concurrently through <see cref="BatchRunnerExtensions.StreamBatchAsync{TItem, TOutput}(BatchRunner, IBatchAgent, IAsyncEnumerable{TItem}, Func{TItem, BatchInput}, Func{ChatResponse, TOutput}, BatchOptions?, CancellationToken)"/>,
 /// so a set of any size runs in flat memory. A running set is not interrupted by a set of higher priority.
 /// </para>
 /// <para>
@@ -212,25 +212,24 @@ public sealed class DocumentSetWorker : BackgroundService
     private async Task<SetOutcome> RunDocumentsAsync(
         DocumentSet set, DocumentSetCheckpoint run, string profileName, AgentProfile profile, SetOutputWriter writer, SetTotals totals, CancellationToken stoppingToken)
     {
-        var inFlight = new ConcurrentDictionary<int, DocumentItem>();
         var prompt = new PromptTemplate(profile.PromptTemplate);
         var agent = CreateAgent(profileName, profile);
         Func<ChatResponse, JsonElement> outputMap = profile.Output == DocumentOutputFormat.Json ? JsonOutput : TextOutput;
-        var pending = ReadPendingAsync(set, run, inFlight, stoppingToken);
+        var pending = ReadPendingAsync(set, run, stoppingToken);
         var interrupted = false;
         try
         {
             var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, RemainingBudget(totals), _abort.Token);
             await foreach (var item in results.ConfigureAwait(false))
             {
-                inFlight.TryRemove(item.Index, out var document);
+                var document = item.Item;
                 if (!IsFinal(item))
                 {
                     interrupted = true;
                     continue;
                 }
 
-                var result = ToResult(document!, item);
+                var result = ToResult(document, item);
 
                 // Recorded even while the host stops: the document is paid for.
                 if (await _store.RecordAsync(run, result, CancellationToken.None).ConfigureAwait(false))
@@ -270,10 +269,8 @@ public sealed class DocumentSetWorker : BackgroundService
 
     /// <summary>Yields the set's documents that have no recorded result, until the host starts stopping.</summary>
     private async IAsyncEnumerable<DocumentItem> ReadPendingAsync(
-        DocumentSet set, DocumentSetCheckpoint run, ConcurrentDictionary<int, DocumentItem> inFlight, [EnumeratorCancellation] CancellationToken stoppingToken)
+        DocumentSet set, DocumentSetCheckpoint run, [EnumeratorCancellation] CancellationToken stoppingToken)
     {
-        // The runner numbers items in the order this source yields them.
-        var index = 0;
         foreach (var document in _reader.Read(set))
         {
             // Ending the source, rather than throwing, lets the documents in flight finish and be recorded.
@@ -287,7 +284,6 @@ public sealed class DocumentSetWorker : BackgroundService
                 continue;
             }
 
-            inFlight[index++] = document;
             yield return document;
         }
     }

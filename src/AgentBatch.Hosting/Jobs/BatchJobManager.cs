@@ -362,21 +362,23 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
 
     private async Task RunAsync(JobRun run, BatchOptions options)
     {
-        var inFlight = new ConcurrentDictionary<int, JobTask>();
+        // The tasks this run has started and not yet seen finish: what an immediate stop or a fault leaves running.
+        var inFlight = new ConcurrentDictionary<JobTask, bool>();
         try
         {
+            // Each task runs under its own token as well as the run's, so Cancel(id) stops that task alone.
             var results = _runner.StreamBatchAsync(
-                index => new CancelableAgent(_template.Clone(index), inFlight[index].Cancellation!.Token),
+                _template,
                 DequeueAsync(run, inFlight, options.Sequential ? 1 : options.MaxConcurrency!.Value),
-                static task => task.Input,
+                static task => new BatchInput(task.Input).WithCancellation(task.Cancellation!.Token),
                 static response => response.Text,
                 options,
                 run.Immediate.Token);
             await foreach (var result in results.ConfigureAwait(false))
             {
-                if (inFlight.TryRemove(result.Index, out var task))
+                if (inFlight.TryRemove(result.Item, out _))
                 {
-                    Complete(task, result, run);
+                    Complete(result.Item, result, run);
                 }
             }
         }
@@ -397,7 +399,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
         {
             lock (_gate)
             {
-                foreach (var task in inFlight.Values)
+                foreach (var task in inFlight.Keys)
                 {
                     _running--;
                     Finish(task, BatchTaskStatus.Canceled, run.Fault is { } fault ? $"The run stopped: {fault.Message}" : "Canceled by an immediate stop.");
@@ -410,9 +412,8 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
     }
 
     /// <summary>The batch's item source: the highest-priority queued task each time a slot frees, until a graceful stop.</summary>
-    private async IAsyncEnumerable<JobTask> DequeueAsync(JobRun run, ConcurrentDictionary<int, JobTask> inFlight, int maxConcurrency)
+    private async IAsyncEnumerable<JobTask> DequeueAsync(JobRun run, ConcurrentDictionary<JobTask, bool> inFlight, int maxConcurrency)
     {
-        var index = 0;
         while (true)
         {
             JobTask? next = null;
@@ -444,7 +445,7 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
                     next.Runs++;
                     next.StartedAt = _timeProvider.GetUtcNow();
                     next.Cancellation = new CancellationTokenSource();
-                    inFlight[index] = next;
+                    inFlight[next] = true;
                 }
 
                 changed = _queueChanged.Task;
@@ -452,7 +453,6 @@ public sealed class BatchJobManager : IBatchJobManager, IAsyncDisposable
 
             if (next is not null)
             {
-                index++;
                 yield return next;
                 continue;
             }

@@ -72,7 +72,7 @@ public sealed class ChatAgent : IBatchAgent
     /// <inheritdoc />
     public string Name => _name ??= string.Create(CultureInfo.InvariantCulture, $"{_options.Name}-{_cloneIndex}");
 
-    /// <inheritdoc />
+    /// <summary>Gets this agent's own conversation so far: instructions, initial messages, inputs and replies.</summary>
     public IReadOnlyList<ChatMessage> History => _history;
 
     /// <summary>Gets the chat client this agent and its clones talk to.</summary>
@@ -87,10 +87,18 @@ public sealed class ChatAgent : IBatchAgent
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="input"/> is <see langword="null"/>.</exception>
     /// <exception cref="MaxTurnsExceededException">The model still wanted tool calls after <see cref="ChatAgentOptions.MaxTurns"/> model calls.</exception>
-    public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default)
+    public Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(input);
-        _history.Add(new ChatMessage(ChatRole.User, input));
+        if (input.Count == 1)
+        {
+            _history.Add(input[0]);
+        }
+        else
+        {
+            _history.AddRange(input);
+        }
+
         return _resolvesTools ? RunToolLoopAsync(cancellationToken) : RunOnceAsync(cancellationToken);
     }
 

@@ -29,13 +29,15 @@ public sealed class BatchItemContext
     private bool _costUnknown;
     private int _attempts;
     private int _calls;
+    private ReadFault? _lastFault;
 
-    internal BatchItemContext(int index, int itemCount, ModelCallPolicy? policy, CancellationToken cancellationToken)
+    internal BatchItemContext(int index, int itemCount, ModelCallPolicy? policy, ChatResponseFormat? responseFormat, CancellationToken cancellationToken)
     {
         Index = index;
         ItemCount = itemCount;
         Policy = policy;
         CancellationToken = cancellationToken;
+        ResponseFormat = responseFormat;
     }
 
     /// <summary>Gets the item the current asynchronous flow runs for, or <see langword="null"/> outside a batch.</summary>
@@ -57,6 +59,9 @@ public sealed class BatchItemContext
 
     /// <summary>Gets the token that is cancelled when the item must stop: the batch stops or is cancelled, or the item times out.</summary>
     public CancellationToken CancellationToken { get; }
+
+    /// <summary>Gets the response format every call of the item asks for (typed output), or <see langword="null"/> to leave each call's own.</summary>
+    internal ChatResponseFormat? ResponseFormat { get; }
 
     /// <summary>Gets the batch's per-call policy, or <see langword="null"/> for a detached run.</summary>
     internal ModelCallPolicy? Policy { get; }
@@ -102,7 +107,36 @@ public sealed class BatchItemContext
         _ => (null, null),
     };
 
-    internal void RecordCall() => Interlocked.Increment(ref _calls);
+    /// <summary>Gets the classifier of the provider the item's last call went to, if its client has one.</summary>
+    internal ModelFaultClassifier? Classifier { get; private set; }
+
+    /// <summary>Records a logical call, with the classifier of the provider it goes to.</summary>
+    internal void RecordCall(ModelFaultClassifier? classifier)
+    {
+        Interlocked.Increment(ref _calls);
+        if (classifier is not null)
+        {
+            Classifier = classifier;
+        }
+    }
+
+    /// <summary>Records what a failed attempt's (redacted) error said, so that the item's result and log line can say it too.</summary>
+    internal void RecordFault(Exception error, ModelFault? fault) => Volatile.Write(ref _lastFault, new ReadFault(error, fault));
+
+    /// <summary>Gets what the item's last failed attempt said, when <paramref name="error"/> is that attempt's error (or wraps it).</summary>
+    internal ModelFault? FaultOf(Exception error)
+    {
+        var last = Volatile.Read(ref _lastFault);
+        for (var e = error; e is not null && last is not null; e = e.InnerException)
+        {
+            if (ReferenceEquals(e, last.Error))
+            {
+                return last.Fault;
+            }
+        }
+
+        return null;
+    }
 
     internal void RecordAttempt() => Interlocked.Increment(ref _attempts);
 
@@ -140,4 +174,6 @@ public sealed class BatchItemContext
             }
         }
     }
+
+    private sealed record ReadFault(Exception Error, ModelFault? Fault);
 }

@@ -4,9 +4,10 @@ namespace AgentBatch;
 
 /// <summary>The outcome of one batch item.</summary>
 /// <typeparam name="TOutput">The type the output map produces.</typeparam>
-public sealed class BatchItemResult<TOutput>
+/// <remarks>Every result a runner makes is a <see cref="BatchItemResult{TItem, TOutput}"/>, which also carries the item.</remarks>
+public class BatchItemResult<TOutput>
 {
-    internal BatchItemResult(
+    private protected BatchItemResult(
         int index,
         BatchItemStatus status,
         TOutput? output,
@@ -15,9 +16,8 @@ public sealed class BatchItemResult<TOutput>
         decimal? cost,
         int attempts,
         TimeSpan duration,
-        bool wasSent)
+        BatchNotSentReason notSentReason)
     {
-        WasSent = wasSent;
         Index = index;
         Status = status;
         Output = output;
@@ -26,6 +26,7 @@ public sealed class BatchItemResult<TOutput>
         Cost = cost;
         Attempts = attempts;
         Duration = duration;
+        NotSentReason = attempts > 0 ? BatchNotSentReason.None : notSentReason;
     }
 
     /// <summary>Gets the zero-based position of the item in the batch's input.</summary>
@@ -47,16 +48,15 @@ public sealed class BatchItemResult<TOutput>
     /// <remarks>Zero when nothing was reported (an item never sent, or answered from a cache).</remarks>
     public decimal? Cost { get; }
 
-    /// <summary>Gets the number of requests sent to the model for this item, retries and tool round trips included.</summary>
+    /// <summary>Gets the number of requests sent to the model for this item, retries, tool round trips and output repairs included.</summary>
     public int Attempts { get; }
 
     /// <summary>Gets a value indicating whether at least one request for this item left for the model.</summary>
-    /// <remarks>
-    /// <see langword="false"/> for an item that never started (<see cref="BatchItemStatus.Skipped"/>), one refused before any
-    /// request (a cap, an open circuit, the endpoint refusing the batch), one that failed on its own input, and one answered
-    /// without a request (from a cache). Such an item was not paid for, and can be run again as it is.
-    /// </remarks>
-    public bool WasSent { get; }
+    /// <remarks>When <see langword="false"/>, <see cref="NotSentReason"/> says why. Such an item was not paid for, and can be run again as it is.</remarks>
+    public bool WasSent => NotSentReason == BatchNotSentReason.None;
+
+    /// <summary>Gets why no request for this item was sent, or <see cref="BatchNotSentReason.None"/> when one was.</summary>
+    public BatchNotSentReason NotSentReason { get; }
 
     /// <summary>Gets how long the item took, from its start to its result.</summary>
     public TimeSpan Duration { get; }
@@ -68,5 +68,5 @@ public sealed class BatchItemResult<TOutput>
     public override string ToString() =>
         Error is null
             ? $"#{Index} {Status} ({Attempts} attempt(s), {Duration.TotalMilliseconds:F0} ms)"
-            : $"#{Index} {Status}: {Error.GetType().Name}: {Error.Message}";
+            : $"#{Index} {Status}{(WasSent ? string.Empty : $" (not sent: {NotSentReason})")}: {Error.GetType().Name}: {Error.Message}";
 }

@@ -65,6 +65,7 @@ public sealed class BatchOptions : IValidatableObject
         MaxItemsPerRequest = other.MaxItemsPerRequest;
         MaxTokensPerRequest = other.MaxTokensPerRequest;
         MaxInputTokens = other.MaxInputTokens;
+        OutputRepairAttempts = other.OutputRepairAttempts;
         Secrets = new List<string>(other.Secrets);
     }
 
@@ -255,6 +256,17 @@ public sealed class BatchOptions : IValidatableObject
     /// <value>The default value is an empty list. Entries cannot be empty or white space.</value>
     /// <remarks>Binds from <c>Secrets:0</c>, <c>Secrets:1</c>, ...; validation messages never echo an entry.</remarks>
     public IList<string> Secrets { get; } = [];
+
+    /// <summary>Gets or sets how many times an item whose reply does not parse as its typed output is asked once more to repair it.</summary>
+    /// <value>The default value is 1. Between 0 and 5; 0 fails such an item at once.</value>
+    /// <remarks>
+    /// Applies to typed output (the <c>RunBatchAsync&lt;TItem, TOutput&gt;</c> overloads without an output map): a reply that is
+    /// not JSON of the output's schema, or fails its validation, is answered with one more user turn on the same clone
+    /// naming the problem, and the new reply is read instead. Each repair is one more request, counted in
+    /// <see cref="BatchItemResult{TOutput}.Attempts"/> and paid for like any other.
+    /// </remarks>
+    [Range(0, 5)]
+    public int OutputRepairAttempts { get; set; } = 1;
 
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
     internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;

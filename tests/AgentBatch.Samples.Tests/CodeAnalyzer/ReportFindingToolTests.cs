@@ -22,7 +22,7 @@ public sealed class ReportFindingToolTests
         var result = await new BatchRunner().RunBatchAsync(
             analyzer,
             files,
-            AnalyzerPrompt.Input,
+            file => AnalyzerPrompt.Input(file),
             reply => reply.Text,
             new BatchOptions { MaxConcurrency = FileCount });
 

@@ -11,8 +11,8 @@ public sealed class ChatAgentTests
         options.InitialMessages.Add(new ChatMessage(ChatRole.User, "hi"));
         var template = new ChatAgent(new FakeChatClient(), options);
 
-        var first = template.Clone(0);
-        var second = template.Clone(1);
+        var first = (ChatAgent)template.Clone(0);
+        var second = (ChatAgent)template.Clone(1);
         await first.RunAsync("question one");
 
         Assert.Equal("analyst-0", first.Name);

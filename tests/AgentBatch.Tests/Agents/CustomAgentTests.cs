@@ -41,10 +41,11 @@ public sealed class CustomAgentTests : IDisposable
 
         public IBatchAgent Clone(int index) => new TwoPassAgent(client, $"{name}-{index}");
 
-        public async Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default)
+        public async Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default)
         {
             ChatResponse? response = null;
-            foreach (var turn in new[] { input, "refine: " + input })
+            var text = input[^1].Text;
+            foreach (var turn in new[] { text, "refine: " + text })
             {
                 Passes++;
                 _history.Add(new ChatMessage(ChatRole.User, turn));

@@ -142,21 +142,19 @@ public sealed class OneRouteTests : IDisposable
     {
         public string Name => "wrapper";
 
-        public IReadOnlyList<ChatMessage> History => inner.History;
-
         public IBatchAgent Clone(int index) => new WrappingAgent(inner.Clone(index));
 
-        public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default) => inner.RunAsync("wrapped " + input, cancellationToken);
+        public Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default) =>
+            inner.RunAsync("wrapped " + input[^1].Text, cancellationToken);
     }
 
     private sealed class WrappingClientAgent(IChatClient client) : IBatchAgent
     {
         public string Name => "unwired";
 
-        public IReadOnlyList<ChatMessage> History => [];
-
         public IBatchAgent Clone(int index) => this;
 
-        public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default) => client.GetResponseAsync(input, cancellationToken: cancellationToken);
+        public Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default) =>
+            client.GetResponseAsync(input, cancellationToken: cancellationToken);
     }
 }

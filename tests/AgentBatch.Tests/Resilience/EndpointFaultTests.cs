@@ -57,13 +57,10 @@ public sealed class EndpointFaultTests : IDisposable
     [Fact]
     public async Task RunBatchAsync_WrongKeyWithItemsWaitingToBeSent_SendsNothingAfterTheRefusal()
     {
-        // Eight items get past the window at once and wait for the first reply; when it is a 401, none of them is sent.
+        // Eight items get past the window at once; seven are held before the AgentBatch layer until the first has failed
+        // with a 401. Released then, none of them is sent.
         var first = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _server.Responder = request =>
-        {
-            first.TrySetResult();
-            return MockChatReply.Error(401, "Incorrect API key provided.");
-        };
+        _server.Responder = _ => MockChatReply.Error(401, "Incorrect API key provided.");
         var gate = new SemaphoreSlim(0);
         var client = new ChatClientBuilder(_server.CreateChatClient())
             .Use(async (messages, options, next, cancellationToken) =>
@@ -78,7 +75,16 @@ public sealed class EndpointFaultTests : IDisposable
             .UseAgentBatch()
             .Build();
 
-        var batch = new BatchRunner().RunBatchAsync(new ChatAgent(client), Enumerable.Range(0, 8).Select(i => $"q{i}"), s => s, r => r.Text);
+        var batch = new BatchRunner().RunBatchAsync(new ChatAgent(client), Enumerable.Range(0, 8).Select(i => $"q{i}"), s => s, r => r.Text, new BatchOptions
+        {
+            Progress = new Reporter(p =>
+            {
+                if (p.Completed == 1)
+                {
+                    first.TrySetResult();
+                }
+            }),
+        });
         await first.Task.WaitAsync(Signals<int>.Guard);
         var result = await WhenStoppedAsync(batch, gate);
 
@@ -112,5 +118,10 @@ public sealed class EndpointFaultTests : IDisposable
         // Let the held items go once the refusal is in: they must find the batch stopped and send nothing.
         gate.Release(16);
         return await batch.WaitAsync(Signals<int>.Guard);
+    }
+
+    private sealed class Reporter(Action<BatchProgress> report) : IProgress<BatchProgress>
+    {
+        public void Report(BatchProgress value) => report(value);
     }
 }

@@ -39,30 +39,30 @@ public sealed class TransientFaultsTests : IDisposable
     {
         var error = await CaptureAsync(reply);
 
-        Assert.Equal(transient, TransientFaults.IsTransient(error));
+        Assert.Equal(transient, IsTransient(error));
     }
 
     [Fact]
     public void IsTransient_ExceptionsOutsideTheWire_AreClassified()
     {
-        Assert.True(TransientFaults.IsTransient(new TimeoutRejectedException()));
-        Assert.True(TransientFaults.IsTransient(new HttpRequestException("connection reset")));
-        Assert.True(TransientFaults.IsTransient(new IOException("response ended prematurely")));
-        Assert.True(TransientFaults.IsTransient(new TaskCanceledException("http timeout", new TimeoutException())));
-        Assert.True(TransientFaults.IsTransient(new System.ClientModel.ClientResultException("network timeout", null, new TimeoutException())));
-        Assert.False(TransientFaults.IsTransient(new OperationCanceledException()));
-        Assert.False(TransientFaults.IsTransient(new BrokenCircuitException()));
-        Assert.False(TransientFaults.IsTransient(new InvalidOperationException("a bug")));
-        Assert.False(TransientFaults.IsTransient(new ForeignBudgetException()));
-        Assert.False(TransientFaults.IsTransient(new MaxTurnsExceededException("too many turns")));
+        Assert.True(IsTransient(new TimeoutRejectedException()));
+        Assert.True(IsTransient(new HttpRequestException("connection reset")));
+        Assert.True(IsTransient(new IOException("response ended prematurely")));
+        Assert.True(IsTransient(new TaskCanceledException("http timeout", new TimeoutException())));
+        Assert.True(IsTransient(new System.ClientModel.ClientResultException("network timeout", null, new TimeoutException())));
+        Assert.False(IsTransient(new OperationCanceledException()));
+        Assert.False(IsTransient(new BrokenCircuitException()));
+        Assert.False(IsTransient(new InvalidOperationException("a bug")));
+        Assert.False(IsTransient(new ForeignBudgetException()));
+        Assert.False(IsTransient(new MaxTurnsExceededException("too many turns")));
     }
 
     [Fact]
     public async Task IsEndpointFailure_RateLimit_DoesNotCountAgainstTheCircuit()
     {
-        Assert.False(TransientFaults.IsEndpointFailure(await CaptureAsync("429")));
-        Assert.True(TransientFaults.IsEndpointFailure(await CaptureAsync("503")));
-        Assert.False(TransientFaults.IsEndpointFailure(await CaptureAsync("401")));
+        Assert.False(IsEndpointFailure(await CaptureAsync("429")));
+        Assert.True(IsEndpointFailure(await CaptureAsync("503")));
+        Assert.False(IsEndpointFailure(await CaptureAsync("401")));
     }
 
     [Fact]
@@ -72,8 +72,8 @@ public sealed class TransientFaultsTests : IDisposable
 
         var error = await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync("hi"));
 
-        Assert.True(TransientFaults.IsTransient(error));
-        Assert.True(TransientFaults.IsEndpointFailure(error));
+        Assert.True(IsTransient(error));
+        Assert.True(IsEndpointFailure(error));
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class TransientFaultsTests : IDisposable
     {
         var error = await CaptureAsync(MockChatReply.RateLimited(TimeSpan.FromMilliseconds(1500)));
 
-        Assert.Equal(TimeSpan.FromMilliseconds(1500), TransientFaults.RetryAfter(error, TimeProvider.System));
+        Assert.Equal(TimeSpan.FromMilliseconds(1500), RetryAfter(error, TimeProvider.System));
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public sealed class TransientFaultsTests : IDisposable
     {
         var error = await CaptureAsync(MockChatReply.Error(503) with { Headers = new Dictionary<string, string> { ["Retry-After"] = "7" } });
 
-        Assert.Equal(TimeSpan.FromSeconds(7), TransientFaults.RetryAfter(error, TimeProvider.System));
+        Assert.Equal(TimeSpan.FromSeconds(7), RetryAfter(error, TimeProvider.System));
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class TransientFaultsTests : IDisposable
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
         var error = await CaptureAsync(MockChatReply.Error(429) with { Headers = new Dictionary<string, string> { ["Retry-After"] = "Thu, 01 Jan 2026 12:00:30 GMT" } });
 
-        Assert.Equal(TimeSpan.FromSeconds(30), TransientFaults.RetryAfter(error, time));
+        Assert.Equal(TimeSpan.FromSeconds(30), RetryAfter(error, time));
     }
 
     [Fact]
@@ -107,9 +107,9 @@ public sealed class TransientFaultsTests : IDisposable
         var huge = await CaptureAsync(MockChatReply.Error(429) with { Headers = new Dictionary<string, string> { ["retry-after-ms"] = "86400000" } });
         var none = await CaptureAsync(MockChatReply.Error(429));
 
-        Assert.Equal(TimeSpan.FromSeconds(60), TransientFaults.RetryAfter(huge, TimeProvider.System));
-        Assert.Null(TransientFaults.RetryAfter(none, TimeProvider.System));
-        Assert.Null(TransientFaults.RetryAfter(new HttpRequestException(), TimeProvider.System));
+        Assert.Equal(TimeSpan.FromSeconds(60), RetryAfter(huge, TimeProvider.System));
+        Assert.Null(RetryAfter(none, TimeProvider.System));
+        Assert.Null(RetryAfter(new HttpRequestException(), TimeProvider.System));
     }
 
     private Task<Exception> CaptureAsync(string reply) => CaptureAsync(reply switch
@@ -132,6 +132,14 @@ public sealed class TransientFaultsTests : IDisposable
             new ChatAgent(_server.CreateChatClient()), ["q"], q => q, r => r.Text, new BatchOptions { MaxAttempts = 1 });
         return result.Items[0].Error ?? throw new InvalidOperationException("The call did not fail.");
     }
+
+    // What the batch does with an error: the OpenAI client's classifier reads it, the provider-neutral rules judge it.
+    private static bool IsTransient(Exception error) => TransientFaults.IsTransient(error, TransientFaults.Read(error, OpenAIFaultClassifier.Default));
+
+    private static bool IsEndpointFailure(Exception error) => TransientFaults.IsEndpointFailure(error, TransientFaults.Read(error, OpenAIFaultClassifier.Default));
+
+    private static TimeSpan? RetryAfter(Exception error, TimeProvider timeProvider) =>
+        TransientFaults.RetryAfter(TransientFaults.Read(error, new OpenAIFaultClassifier(timeProvider)));
 
     private sealed class ForeignBudgetException : Exception;
 }

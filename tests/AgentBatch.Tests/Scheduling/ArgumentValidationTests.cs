@@ -273,6 +273,7 @@ public sealed class ArgumentValidationTests : IDisposable
             ["AgentBatch:MaxItemsPerRequest"] = "10",
             ["AgentBatch:MaxTokensPerRequest"] = "6000",
             ["AgentBatch:MaxInputTokens"] = "120000",
+            ["AgentBatch:OutputRepairAttempts"] = "3",
             ["AgentBatch:Secrets:0"] = "token-one",
             ["AgentBatch:Secrets:1"] = "token-two",
         }).Build();
@@ -289,6 +290,7 @@ public sealed class ArgumentValidationTests : IDisposable
         Assert.Equal((90_000, 500, 256), (options.TokensPerMinute, options.RequestsPerMinute, options.DefaultMaxOutputTokens));
         Assert.Equal((10, 6_000, 120_000), (options.MaxItemsPerRequest, options.MaxTokensPerRequest, options.MaxInputTokens));
         Assert.Equal(["token-one", "token-two"], options.Secrets);
+        Assert.Equal(3, options.OutputRepairAttempts);
 
         // Every member configuration can set was set above to a value other than its default: a new member needs a line here.
         var defaults = new BatchOptions();

@@ -41,9 +41,9 @@ public sealed class BadInputTests : IDisposable
     public async Task RunBatchAsync_BadItem_FailsThatItemAloneWithAClearError(string scenario, string expectedMessage)
     {
         string?[] items = ["first", scenario == "null element in items" ? null : "second", "third"];
-        Func<string?, string> inputMap = scenario switch
+        Func<string?, BatchInput> inputMap = scenario switch
         {
-            "null input from the input map" => s => s == "second" ? null! : s!,
+            "null input from the input map" => s => s == "second" ? (string)null! : s!,
             "empty input from the input map" => s => s == "second" ? string.Empty : s!,
             "whitespace input from the input map" => s => s == "second" ? "  \t" : s!,
             _ => s => s!,
@@ -118,13 +118,11 @@ public sealed class BadInputTests : IDisposable
     {
         public string Name => inner.Name;
 
-        public IReadOnlyList<ChatMessage> History => inner.History;
-
         public IBatchAgent Clone(int index) => index == 1 ? throw new InvalidOperationException($"clone refused for item {index}") : inner.Clone(index);
 
         public IBatchAgent CloneOrNull(int index) => index == 1 ? null! : inner.Clone(index);
 
-        public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default) =>
+        public Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default) =>
             throw new InvalidOperationException("The template is never run.");
     }
 }

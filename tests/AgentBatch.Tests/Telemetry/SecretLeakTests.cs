@@ -1,3 +1,4 @@
+using AgentBatch;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using AgentBatch.Testing;
@@ -50,7 +51,7 @@ public sealed class SecretLeakTests : IDisposable
             RetryPolicy = new ClientRetryPolicy(0),
             ClientLoggingOptions = new ClientLoggingOptions { LoggerFactory = _loggerFactory, EnableLogging = true, EnableMessageLogging = true },
         });
-        var chatClient = openAI.GetChatClient("gpt-4o-mini").AsIChatClient().AsBuilder().UseLogging(_loggerFactory).Build();
+        var chatClient = openAI.GetChatClient("gpt-4o-mini").AsBatchChatClient().AsBuilder().UseLogging(_loggerFactory).Build();
         var items = Enumerable.Range(0, 12).Select(i => $"PROMPT-{i}-giraffe").ToList();
 
         var result = await new BatchRunner(_loggerFactory).RunBatchAsync(

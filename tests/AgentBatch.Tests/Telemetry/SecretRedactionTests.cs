@@ -1,3 +1,4 @@
+using AgentBatch;
 using System.ClientModel;
 using AgentBatch.Internal;
 using AgentBatch.Testing;
@@ -60,7 +61,7 @@ public sealed class SecretRedactionTests : IDisposable
         const string Key = "sk-proj-Zx81QmT4vYc2LwPa9KdE";
         _server.Responder = request => MockChatReply.Error(401, $"Incorrect API key provided: {request.ApiKey}.");
         var client = new OpenAI.OpenAIClient(new ApiKeyCredential(Key), new OpenAI.OpenAIClientOptions { Endpoint = _server.Endpoint, RetryPolicy = new System.ClientModel.Primitives.ClientRetryPolicy(0) })
-            .GetChatClient("gpt-4o-mini").AsIChatClient();
+            .GetChatClient("gpt-4o-mini").AsBatchChatClient();
 
         // No Secrets given: an sk- key is recognised by its shape.
         var result = await new BatchRunner().RunBatchAsync(new ChatAgent(client), Enumerable.Range(0, 20).Select(i => $"q{i}"), s => s, r => r.Text, new BatchOptions { MaxConcurrency = 2 });

@@ -18,9 +18,9 @@ internal sealed class StreamingAgent(IChatClient client, ChatOptions? options = 
 
     public IBatchAgent Clone(int index) => new StreamingAgent(client, options?.Clone(), updatesToRead);
 
-    public async Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default)
+    public async Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default)
     {
-        _history.Add(new ChatMessage(ChatRole.User, input));
+        _history.AddRange(input);
         var updates = new List<ChatResponseUpdate>();
         await foreach (var update in client.GetStreamingResponseAsync(_history, options, cancellationToken))
         {

@@ -1,3 +1,4 @@
+using AgentBatch;
 using System.ClientModel;
 using System.ClientModel.Primitives;
 using Microsoft.Extensions.AI;
@@ -12,5 +13,5 @@ internal static class TestChatClients
     public static IChatClient OpenAI(Uri endpoint) =>
         new OpenAIClient(new ApiKeyCredential("test-key"), new OpenAIClientOptions { Endpoint = endpoint, RetryPolicy = new ClientRetryPolicy(0) })
             .GetChatClient("gpt-4o-mini")
-            .AsIChatClient();
+            .AsBatchChatClient();
 }

@@ -20,9 +20,13 @@ namespace AgentBatch.Internal;
 /// </remarks>
 internal sealed class BatchCallChatClient : DelegatingChatClient
 {
+    // The provider's reader of errors, from the client below: the one piece of the provider the batch needs.
+    private readonly ModelFaultClassifier? _classifier;
+
     public BatchCallChatClient(IChatClient innerClient)
         : base(innerClient)
     {
+        _classifier = innerClient.GetService<ModelFaultClassifier>();
     }
 
     public override Task<ChatResponse> GetResponseAsync(
@@ -37,7 +41,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
 
         return NeedsLink(item, cancellationToken)
             ? LinkedAsync(policy, messages, options, item, cancellationToken)
-            : policy.GetResponseAsync(InnerClient, messages, options, item, Effective(item, cancellationToken));
+            : policy.GetResponseAsync(InnerClient, messages, options, item, _classifier, Effective(item, cancellationToken));
     }
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -52,7 +56,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
 
         return NeedsLink(item, cancellationToken)
             ? LinkedStreamAsync(policy, messages, options, item, cancellationToken)
-            : policy.GetStreamingResponseAsync(InnerClient, messages, options, item, Effective(item, cancellationToken));
+            : policy.GetStreamingResponseAsync(InnerClient, messages, options, item, _classifier, Effective(item, cancellationToken));
     }
 
     // A call runs under the caller's token, bounded by the item's: an agent that passes no token, or one of its own,
@@ -67,7 +71,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
         ModelCallPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(item.CancellationToken, cancellationToken);
-        return await policy.GetResponseAsync(InnerClient, messages, options, item, linked.Token).ConfigureAwait(false);
+        return await policy.GetResponseAsync(InnerClient, messages, options, item, _classifier, linked.Token).ConfigureAwait(false);
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> LinkedStreamAsync(
@@ -78,7 +82,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(item.CancellationToken, cancellationToken);
-        await foreach (var update in policy.GetStreamingResponseAsync(InnerClient, messages, options, item, linked.Token).ConfigureAwait(false))
+        await foreach (var update in policy.GetStreamingResponseAsync(InnerClient, messages, options, item, _classifier, linked.Token).ConfigureAwait(false))
         {
             yield return update;
         }

@@ -28,12 +28,13 @@ internal sealed partial class ModelCallPolicy
         IEnumerable<ChatMessage> messages,
         ChatOptions? options,
         BatchItemContext item,
+        ModelFaultClassifier? classifier,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var call = Prepare(innerClient, messages, options, item);
+        var call = Prepare(innerClient, messages, options, item, classifier);
         var stream = new OpenStream();
         await RunAttemptsAsync(
-            static (context, state) => state.Self.OpenStreamAsync(state.InnerClient, state.Messages, state.Call, state.Item, state.Stream, context.CancellationToken),
+            static (context, state) => state.Self.OpenStreamAsync(state.InnerClient, state.Messages, state.Call, state.Item, state.Stream, context),
             (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item, Stream: stream),
             item,
             cancellationToken).ConfigureAwait(false);
@@ -45,7 +46,7 @@ internal sealed partial class ModelCallPolicy
             {
                 stream.Observe(first);
                 yield return first;
-                while (await stream.MoveNextAsync(Redactor).ConfigureAwait(false))
+                while (await stream.MoveNextAsync(Redactor, call.Classifier).ConfigureAwait(false))
                 {
                     var update = stream.Current;
                     stream.Observe(update);
@@ -64,8 +65,9 @@ internal sealed partial class ModelCallPolicy
     /// <summary>One attempt of a streamed call: reserve, pace, send, and read the first update within the attempt timeout.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome<ChatResponse>> OpenStreamAsync(
-        IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, OpenStream stream, CancellationToken cancellationToken)
+        IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, OpenStream stream, ResilienceContext context)
     {
+        var cancellationToken = context.CancellationToken;
         var attempt = default(AttemptLeases);
         StreamClock? clock = null;
         IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
@@ -101,7 +103,7 @@ internal sealed partial class ModelCallPolicy
             var error = clock is { TimedOut: true } && !cancellationToken.IsCancellationRequested
                 ? new TimeoutRejectedException($"The model stream sent no update within the attempt timeout of {_options.AttemptTimeout}.", _options.AttemptTimeout!.Value, ex)
                 : ex;
-            return Outcome.FromException<ChatResponse>(AttemptFailed(error, attempt, epoch, cancellationToken));
+            return Outcome.FromException<ChatResponse>(AttemptFailed(error, attempt, epoch, call, item, context));
         }
         catch (Exception ex)
         {
@@ -250,7 +252,7 @@ internal sealed partial class ModelCallPolicy
         }
 
         /// <summary>Moves to the next update; a failure leaves redacted.</summary>
-        public async ValueTask<bool> MoveNextAsync(SecretRedactor redactor)
+        public async ValueTask<bool> MoveNextAsync(SecretRedactor redactor, ModelFaultClassifier? classifier)
         {
             try
             {
@@ -258,7 +260,7 @@ internal sealed partial class ModelCallPolicy
             }
             catch (Exception ex)
             {
-                ExceptionDispatchInfo.Throw(redactor.Redact(ex));
+                ExceptionDispatchInfo.Throw(redactor.Redact(ex, classifier));
                 throw;
             }
         }

@@ -100,12 +100,17 @@ internal sealed partial class ModelCallPolicy : IDisposable
     public SecretRedactor Redactor { get; }
 
     public Task<ChatResponse> GetResponseAsync(
-        IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, CancellationToken cancellationToken)
+        IChatClient innerClient,
+        IEnumerable<ChatMessage> messages,
+        ChatOptions? options,
+        BatchItemContext item,
+        ModelFaultClassifier? classifier,
+        CancellationToken cancellationToken)
     {
         PreparedCall call;
         try
         {
-            call = Prepare(innerClient, messages, options, item);
+            call = Prepare(innerClient, messages, options, item, classifier);
         }
         catch (Exception ex)
         {
@@ -114,7 +119,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
 
         return RunAttemptsAsync(
-            static (context, state) => state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Call, state.Item, context.CancellationToken),
+            static (context, state) => state.Self.SendAttemptAsync(state.InnerClient, state.Messages, state.Call, state.Item, context),
             (Self: this, InnerClient: innerClient, Messages: messages, Call: call, Item: item),
             item,
             cancellationToken);
@@ -127,14 +132,16 @@ internal sealed partial class ModelCallPolicy : IDisposable
     }
 
     /// <summary>Sizes a call before its first attempt; throws when it must not be made at all.</summary>
-    private PreparedCall Prepare(IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item)
+    private PreparedCall Prepare(IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, ModelFaultClassifier? classifier)
     {
-        item.RecordCall();
-        if (item.ItemCount > 1 && options?.ResponseFormat is null or ChatResponseFormatText)
+        item.RecordCall(classifier);
+        var format = item.ItemCount > 1 ? GroupedPrompt.ResponseFormat : item.ResponseFormat;
+        if (format is not null && options?.ResponseFormat is null or ChatResponseFormatText)
         {
-            // A grouped request asks for its answers' shape as a schema; the caller's options are left as they were.
+            // A grouped request asks for its answers' shape as a schema, typed output for its type's; the caller's
+            // options are left as they were.
             options = options?.Clone() ?? new ChatOptions();
-            options.ResponseFormat = GroupedPrompt.ResponseFormat;
+            options.ResponseFormat = format;
         }
 
         var model = _estimator.ModelOf(innerClient, options);
@@ -147,7 +154,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
         var countedInput = _estimator.CheckContextWindow(messages, options, model);
         var estimate = _needsEstimate ? _estimator.Estimate(messages, options, model, pricing, countedInput) : new CallEstimate(0, 0, pricing);
-        return new PreparedCall(options, pricing, estimate);
+        return new PreparedCall(options, pricing, estimate, classifier);
     }
 
     /// <summary>Runs a call's attempts through the batch's resilience pipeline; the call's reply, or its last attempt's error rethrown.</summary>
@@ -166,6 +173,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
 
         Outcome<ChatResponse> outcome;
+        ModelFault? lastFault;
         try
         {
             outcome = await _resilience.ExecuteOutcomeAsync(attempt, context, state).ConfigureAwait(false);
@@ -176,12 +184,13 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
         finally
         {
+            lastFault = ModelCallResilience.FaultOf(context);
             ResilienceContextPool.Shared.Return(context);
         }
 
         if (outcome.Exception is { } error)
         {
-            NoteFailure(error);
+            NoteFailure(error, lastFault);
         }
 
         // Rethrown with the stack of the attempt that failed.
@@ -196,8 +205,9 @@ internal sealed partial class ModelCallPolicy : IDisposable
     /// </remarks>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome<ChatResponse>> SendAttemptAsync(
-        IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, CancellationToken cancellationToken)
+        IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, ResilienceContext context)
     {
+        var cancellationToken = context.CancellationToken;
         // The pipeline takes outcomes: nothing may be thrown out of an attempt.
         var attempt = default(AttemptLeases);
         AttemptTimeout.Scope? timeout = null;
@@ -220,11 +230,11 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
         catch (Exception ex) when (sent && !settled)
         {
-            return Outcome.FromException<ChatResponse>(AttemptFailed(timeout?.Translate(ex) ?? ex, attempt, epoch, cancellationToken));
+            return Outcome.FromException<ChatResponse>(AttemptFailed(timeout?.Translate(ex) ?? ex, attempt, epoch, call, item, context));
         }
         catch (Exception ex) when (settled)
         {
-            return Outcome.FromException<ChatResponse>(Redactor.Redact(ex));
+            return Outcome.FromException<ChatResponse>(Redactor.Redact(ex, call.Classifier));
         }
         catch (Exception ex)
         {
@@ -322,40 +332,44 @@ internal sealed partial class ModelCallPolicy : IDisposable
     }
 
     /// <summary>Settles a request that failed after it was sent and returns the error to hand on: redacted, and an unreadable body named as such.</summary>
-    private Exception AttemptFailed(Exception error, AttemptLeases attempt, int epoch, CancellationToken cancellationToken)
+    private Exception AttemptFailed(Exception error, AttemptLeases attempt, int epoch, PreparedCall call, BatchItemContext item, ResilienceContext context)
     {
-        if (!cancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(error) is { } invalid)
+        // Read once, by the provider's classifier where the client has one; the strategies judge the attempt by it.
+        var fault = TransientFaults.Read(error, call.Classifier);
+        if (!context.CancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(error, fault) is { } invalid)
         {
             error = invalid;
         }
 
-        error = Redactor.Redact(error);
+        error = Redactor.Redact(error, call.Classifier);
+        context.Properties.Set(ModelCallResilience.FaultKey, fault);
+        item.RecordFault(error, fault);
 
         // An error status is the provider saying the request did not run; anything else (no answer, an unreadable answer,
         // a cancellation after it left) may have been billed, so the reservation is kept as spent.
-        var billed = TransientFaults.MayHaveBeenBilled(error);
+        var billed = TransientFaults.MayHaveBeenBilled(error, fault);
         attempt.Token?.Reconcile(billed ? attempt.Tokens : 0);
         _budget?.Settle(attempt.Reservation, billed ? attempt.Reservation.Tokens : 0, billed ? attempt.Reservation.Cost : 0m);
-        if (TransientFaults.IsRateLimited(error))
+        if (TransientFaults.IsRateLimited(fault))
         {
             Concurrency?.OnRateLimited(epoch);
         }
 
-        if (TransientFaults.StopsBatch(error))
+        if (TransientFaults.StopsBatch(fault))
         {
-            RaiseFault(error, TransientFaults.StatusOf(error));
+            RaiseFault(error, TransientFaults.StatusOf(fault));
         }
 
         return error;
     }
 
     /// <summary>Looks at the error a call ends with after its attempts.</summary>
-    private void NoteFailure(Exception error)
+    private void NoteFailure(Exception error, ModelFault? lastFault)
     {
         if (error is BrokenCircuitException && _ownsCircuit)
         {
             // Polly runs OnOpened on its own schedule; stop the batch before this item's slot frees, not after.
-            OnCircuitOpened(error.InnerException);
+            OnCircuitOpened(error.InnerException, lastFault);
         }
     }
 
@@ -365,14 +379,15 @@ internal sealed partial class ModelCallPolicy : IDisposable
     /// descheduled between winning that race and notifying would let every other rejected item fail instead of the
     /// batch stopping. Only the log line is written once.
     /// </remarks>
-    private void OnCircuitOpened(Exception? lastError)
+    private void OnCircuitOpened(Exception? lastError, ModelFault? lastFault)
     {
         if (Interlocked.Exchange(ref _faultLogged, 1) == 0)
         {
             Log.CircuitOpened(_logger);
         }
 
-        var error = ModelCallResilience.CircuitOpenedError(lastError is null ? null : Redactor.Redact(lastError));
+        // Attempts' errors are redacted as they fail; this one is the last of them.
+        var error = ModelCallResilience.CircuitOpenedError(lastError, lastFault);
         Interlocked.CompareExchange(ref _fault, error, null);
         BatchFault?.Invoke(error);
     }
@@ -401,7 +416,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     }
 
     /// <summary>A call sized for its attempts.</summary>
-    private readonly record struct PreparedCall(ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate);
+    private readonly record struct PreparedCall(ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate, ModelFaultClassifier? Classifier);
 
     /// <summary>What one attempt holds while it is in flight: its reservation, its pacing leases, the options it is sent with.</summary>
     private struct AttemptLeases : IDisposable

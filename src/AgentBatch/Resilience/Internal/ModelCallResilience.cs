@@ -23,8 +23,13 @@ internal static class ModelCallResilience
     /// <summary>The batch item a call is made for, on the call's resilience context while retries are logged.</summary>
     public static readonly ResiliencePropertyKey<BatchItemContext> ItemKey = new("AgentBatch.Item");
 
+    /// <summary>What the last failed attempt's error said (<see cref="TransientFaults.Read"/>), on the call's resilience context for the strategies to judge.</summary>
+    public static readonly ResiliencePropertyKey<ModelFault?> FaultKey = new("AgentBatch.Fault");
+
+    public static ModelFault? FaultOf(ResilienceContext context) => context.Properties.TryGetValue(FaultKey, out var fault) ? fault : null;
+
     public static ResiliencePipeline<ChatResponse> Create(
-        BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception?> onCircuitOpened)
+        BatchOptions options, TimeProvider timeProvider, ILogger logger, Action<Exception?, ModelFault?> onCircuitOpened)
     {
         var builder = new ResiliencePipelineBuilder<ChatResponse> { Name = "AgentBatch.ModelCall", TimeProvider = timeProvider };
 
@@ -32,13 +37,13 @@ internal static class ModelCallResilience
         {
             builder.AddRetry(new RetryStrategyOptions<ChatResponse>
             {
-                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsTransient(error)),
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsTransient(error, FaultOf(args.Context))),
                 MaxRetryAttempts = options.MaxAttempts - 1,
                 BackoffType = DelayBackoffType.Exponential,
                 UseJitter = true,
                 Delay = options.RetryBaseDelay,
                 MaxDelay = ResilienceConstants.MaxRetryDelay,
-                DelayGenerator = args => ValueTask.FromResult(TransientFaults.RetryAfter(args.Outcome.Exception, timeProvider)),
+                DelayGenerator = static args => ValueTask.FromResult(TransientFaults.RetryAfter(FaultOf(args.Context))),
                 OnRetry = args =>
                 {
                     AgentBatchMetrics.Retrying(args.Outcome.Exception!);
@@ -47,7 +52,7 @@ internal static class ModelCallResilience
                         var error = args.Outcome.Exception!;
                         var index = args.Context.Properties.TryGetValue(ItemKey, out var item) ? item.Index : -1;
                         var errorType = error.GetType().Name;
-                        var status = TransientFaults.StatusOf(error);
+                        var status = TransientFaults.StatusOf(FaultOf(args.Context));
                         Log.RetryingModelCall(logger, index, args.AttemptNumber + 2, errorType, status, args.RetryDelay.TotalMilliseconds);
                     }
 
@@ -58,14 +63,14 @@ internal static class ModelCallResilience
 
         builder.AddCircuitBreaker(new CircuitBreakerStrategyOptions<ChatResponse>
         {
-            ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsEndpointFailure(error)),
+            ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsEndpointFailure(error, FaultOf(args.Context))),
             FailureRatio = ResilienceConstants.CircuitFailureRatio,
             MinimumThroughput = ResilienceConstants.CircuitMinimumThroughput,
             SamplingDuration = ResilienceConstants.CircuitSamplingDuration,
             BreakDuration = ResilienceConstants.CircuitBreakDuration,
             OnOpened = args =>
             {
-                onCircuitOpened(args.Outcome.Exception);
+                onCircuitOpened(args.Outcome.Exception, FaultOf(args.Context));
                 return default;
             },
         });
@@ -74,9 +79,9 @@ internal static class ModelCallResilience
     }
 
     /// <summary>The error a batch stops with when the breaker opens; names the last failure's type and status, never its message.</summary>
-    public static BrokenCircuitException CircuitOpenedError(Exception? lastError) => new(
+    public static BrokenCircuitException CircuitOpenedError(Exception? lastError, ModelFault? lastFault) => new(
         $"The model endpoint failed every one of at least {ResilienceConstants.CircuitMinimumThroughput} calls within "
         + $"{ResilienceConstants.CircuitSamplingDuration.TotalSeconds:F0} s (last error: {lastError?.GetType().Name ?? "unknown"}"
-        + $"{(lastError is null ? string.Empty : $", status {TransientFaults.StatusOf(lastError)}")}); the circuit breaker opened and the batch stopped.",
+        + $"{(lastError is null ? string.Empty : $", status {TransientFaults.StatusOf(lastFault)}")}); the circuit breaker opened and the batch stopped.",
         lastError!);
 }

@@ -21,7 +21,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
     private readonly ConcurrencyWindow? _window;
     private readonly BatchStop _stop;
     private readonly ItemExecutor<TItem, TOutput> _executor;
-    private readonly BatchLedger<TOutput> _ledger;
+    private readonly BatchLedger<TItem, TOutput> _ledger;
     private readonly ITokenCounter _tokenCounter;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
     private readonly TaskCompletionSource _allItemsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -34,7 +34,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         ConcurrencyWindow? window,
         BatchStop stop,
         ItemExecutor<TItem, TOutput> executor,
-        BatchLedger<TOutput> ledger,
+        BatchLedger<TItem, TOutput> ledger,
         ITokenCounter tokenCounter,
         Microsoft.Extensions.Logging.ILogger logger)
     {
@@ -139,7 +139,14 @@ internal sealed class BatchDispatcher<TItem, TOutput>
             try
             {
                 var input = _executor.MapInput(index, reader.Current);
-                member = new GroupMember<TItem>(index, reader.Current, input, _tokenCounter.CountTokens(input));
+                if (!input.IsText)
+                {
+                    // Grouping packs texts: an item of messages (images, files, a conversation) runs in a request of its own.
+                    await StartGroupAsync([new GroupMember<TItem>(index, reader.Current, input, 0)]).ConfigureAwait(false);
+                    continue;
+                }
+
+                member = new GroupMember<TItem>(index, reader.Current, input, _tokenCounter.CountTokens(input.Text!));
                 var alone = GroupedPrompt.FramingTokens(_tokenCounter, 1) + member.Tokens;
                 if (maxTokens is { } limit && alone > limit)
                 {
@@ -149,7 +156,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
             }
             catch (Exception ex)
             {
-                await _ledger.CompleteAsync(_executor.FailedBeforeStart(index, ex)).ConfigureAwait(false);
+                await _ledger.CompleteAsync(_executor.FailedBeforeStart(index, reader.Current, ex)).ConfigureAwait(false);
                 continue;
             }
 
@@ -185,7 +192,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         {
             foreach (var member in group)
             {
-                await _ledger.CompleteAsync(_executor.Skipped(member.Index)).ConfigureAwait(false);
+                await _ledger.CompleteAsync(_executor.Skipped(member.Index, member.Item)).ConfigureAwait(false);
             }
 
             return false;
@@ -224,7 +231,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
     {
         while (await TryReadNextAsync(reader).ConfigureAwait(false))
         {
-            await _ledger.CompleteAsync(_executor.Skipped(_started++)).ConfigureAwait(false);
+            await _ledger.CompleteAsync(_executor.Skipped(_started++, reader.Current)).ConfigureAwait(false);
         }
     }
 
@@ -289,7 +296,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         catch (Exception ex)
         {
             // What was read is accounted for; what the source could not give is unknown. In-flight items finish.
-            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: false));
+            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: false, BatchNotSentReason.BatchFaulted));
             Log.BatchFaulted(_logger, ex.GetType().Name);
             return false;
         }
@@ -315,7 +322,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         }
         catch (Exception ex)
         {
-            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: false));
+            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: false, BatchNotSentReason.BatchFaulted));
         }
     }
 

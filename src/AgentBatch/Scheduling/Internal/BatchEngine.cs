@@ -10,7 +10,7 @@ namespace AgentBatch.Internal;
 /// <item><see cref="BatchDispatcher{TItem, TOutput}"/>: reads the source, waits for a slot in the window (<see cref="ConcurrencyWindow"/>), starts the item or group;</item>
 /// <item><see cref="ItemExecutor{TItem, TOutput}"/>: maps the input, clones the agent, makes the item current, runs it under the item's deadline, maps the output, classifies a failure;</item>
 /// <item><see cref="ModelCallPolicy"/>: every model call the agent makes, reached through the AgentBatch layer of its chat pipeline;</item>
-/// <item><see cref="BatchLedger{TOutput}"/>: counts the result, reports progress, judges the stop condition, hands it to the sink;</item>
+/// <item><see cref="BatchLedger{TItem, TOutput}"/>: counts the result, reports progress, judges the stop condition, hands it to the sink;</item>
 /// <item><see cref="BatchStop"/>: the one immutable stop state any part may publish, and the cancellation it brings.</item>
 /// </list>
 /// <para>
@@ -24,18 +24,18 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
     private readonly ILogger _logger;
     private readonly BatchStop _stop;
     private readonly ModelCallPolicy _policy;
-    private readonly BatchLedger<TOutput> _ledger;
+    private readonly BatchLedger<TItem, TOutput> _ledger;
     private readonly BatchDispatcher<TItem, TOutput> _dispatcher;
 
     public BatchEngine(
         Func<int, IBatchAgent> agentFactory,
-        Func<TItem, string> inputMap,
-        Func<ChatResponse, TOutput> outputMap,
-        Func<BatchItemResult<TOutput>, bool>? stopCondition,
+        Func<TItem, BatchInput> inputMap,
+        OutputReader<TOutput> output,
+        Func<BatchItemResult<TItem, TOutput>, bool>? stopCondition,
         BatchOptions options,
         TimeProvider timeProvider,
         ILogger logger,
-        IBatchResultSink<TOutput> sink,
+        IBatchResultSink<TItem, TOutput> sink,
         CancellationToken cancellationToken)
     {
         _options = options;
@@ -44,8 +44,8 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         var window = options.EffectiveConcurrency is { } limit ? new ConcurrencyWindow(limit) : null;
         _policy = new ModelCallPolicy(options, timeProvider, logger, window, new SecretRedactor(options.Secrets));
         _policy.BatchFault += OnBatchFault;
-        _ledger = new BatchLedger<TOutput>(options, stopCondition, sink, _stop, timeProvider, logger);
-        var executor = new ItemExecutor<TItem, TOutput>(agentFactory, inputMap, outputMap, options, _policy, _stop, timeProvider, logger);
+        _ledger = new BatchLedger<TItem, TOutput>(options, stopCondition, sink, _stop, timeProvider, logger);
+        var executor = new ItemExecutor<TItem, TOutput>(agentFactory, inputMap, output, options, _policy, _stop, timeProvider, logger);
         _dispatcher = new BatchDispatcher<TItem, TOutput>(options, window, _stop, executor, _ledger, _policy.TokenCounter, logger);
     }
 
@@ -105,5 +105,10 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
     /// <summary>The endpoint failed the batch (an open circuit, refused credentials, no such model): nothing more is sent; unread items are skipped with the reason.</summary>
     private void OnBatchFault(Exception error) =>
-        _stop.SetFault(error, new StopState(BatchStopReason.Faulted, Drain: true, SkipReason: error, CancelInFlight: false));
+        _stop.SetFault(error, new StopState(
+            BatchStopReason.Faulted,
+            Drain: true,
+            SkipReason: error,
+            CancelInFlight: false,
+            error is Polly.CircuitBreaker.BrokenCircuitException ? BatchNotSentReason.EndpointFailing : BatchNotSentReason.EndpointRefused));
 }

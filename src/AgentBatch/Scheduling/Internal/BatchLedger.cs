@@ -12,11 +12,11 @@ namespace AgentBatch.Internal;
 /// </para>
 /// <para>Thread-safe: results arrive from every item's flow.</para>
 /// </remarks>
-internal sealed class BatchLedger<TOutput>
+internal sealed class BatchLedger<TItem, TOutput>
 {
     private readonly BatchOptions _options;
-    private readonly Func<BatchItemResult<TOutput>, bool>? _stopCondition;
-    private readonly IBatchResultSink<TOutput> _sink;
+    private readonly Func<BatchItemResult<TItem, TOutput>, bool>? _stopCondition;
+    private readonly IBatchResultSink<TItem, TOutput> _sink;
     private readonly BatchStop _stop;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
@@ -33,8 +33,8 @@ internal sealed class BatchLedger<TOutput>
 
     public BatchLedger(
         BatchOptions options,
-        Func<BatchItemResult<TOutput>, bool>? stopCondition,
-        IBatchResultSink<TOutput> sink,
+        Func<BatchItemResult<TItem, TOutput>, bool>? stopCondition,
+        IBatchResultSink<TItem, TOutput> sink,
         BatchStop stop,
         TimeProvider timeProvider,
         ILogger logger)
@@ -94,7 +94,7 @@ internal sealed class BatchLedger<TOutput>
 
     /// <summary>Takes an item's result: the one place every result passes, whether it ran alone, in a group, or never started.</summary>
     /// <exception cref="OperationCanceledException">The consumer left: nobody wants the result.</exception>
-    public ValueTask CompleteAsync(BatchItemResult<TOutput> result)
+    public ValueTask CompleteAsync(BatchItemResult<TItem, TOutput> result)
     {
         AgentBatchMetrics.ItemCompleted(result.Status, result.Duration, result.Usage, result.Cost);
         Count(result);
@@ -111,7 +111,7 @@ internal sealed class BatchLedger<TOutput>
                 FirstFailure ??= new BatchItemException(result.Index, result.Error!);
             }
 
-            _stop.TryStop(new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: true));
+            _stop.TryStop(new StopState(BatchStopReason.Faulted, Drain: false, SkipReason: null, CancelInFlight: true, BatchNotSentReason.Canceled));
         }
 
         // In Throw mode the batch ends in the first failure's exception; the results after it are not handed on.
@@ -120,7 +120,7 @@ internal sealed class BatchLedger<TOutput>
             : ValueTask.CompletedTask;
     }
 
-    private void Count(BatchItemResult<TOutput> result)
+    private void Count(BatchItemResult<TItem, TOutput> result)
     {
         lock (_gate)
         {
@@ -173,7 +173,7 @@ internal sealed class BatchLedger<TOutput>
         }
     }
 
-    private void JudgeStopCondition(BatchItemResult<TOutput> result)
+    private void JudgeStopCondition(BatchItemResult<TItem, TOutput> result)
     {
         bool stop;
         try
@@ -186,13 +186,13 @@ internal sealed class BatchLedger<TOutput>
             // flight finishes (it is paid for), and every unread item is reported skipped with this error.
             var fault = new InvalidOperationException($"The stop condition threw {ex.GetType().Name} for batch item {result.Index}; the batch stopped.", ex);
             Log.BatchFaulted(_logger, fault.GetType().Name);
-            _stop.SetFault(fault, new StopState(BatchStopReason.Faulted, Drain: true, SkipReason: fault, CancelInFlight: false));
+            _stop.SetFault(fault, new StopState(BatchStopReason.Faulted, Drain: true, SkipReason: fault, CancelInFlight: false, BatchNotSentReason.BatchFaulted));
             return;
         }
 
         if (stop)
         {
-            _stop.TryStop(new StopState(BatchStopReason.StopConditionMet, Drain: true, SkipReason: null, CancelInFlight: true));
+            _stop.TryStop(new StopState(BatchStopReason.StopConditionMet, Drain: true, SkipReason: null, CancelInFlight: true, BatchNotSentReason.StopConditionMet));
         }
     }
 }

@@ -5,7 +5,8 @@ namespace AgentBatch.Internal;
 /// <param name="Drain">Whether the rest of the source is read and each item reported <see cref="BatchItemStatus.Skipped"/> (otherwise nothing more is read).</param>
 /// <param name="SkipReason">The error each skipped item carries, or <see langword="null"/>.</param>
 /// <param name="CancelInFlight">Whether the items in flight are cancelled (otherwise they finish: they are paid for).</param>
-internal sealed record StopState(BatchStopReason Reason, bool Drain, Exception? SkipReason, bool CancelInFlight);
+/// <param name="NotSent">What the items this stop keeps from being sent report as their <see cref="BatchItemResult{TOutput}.NotSentReason"/>.</param>
+internal sealed record StopState(BatchStopReason Reason, bool Drain, Exception? SkipReason, bool CancelInFlight, BatchNotSentReason NotSent);
 
 /// <summary>A batch's stop: one immutable <see cref="StopState"/>, published once, atomically, and the cancellation it brings.</summary>
 /// <remarks>
@@ -77,7 +78,7 @@ internal sealed class BatchStop : IDisposable
     public void Abandon()
     {
         Cancel(_abandon);
-        TryStop(new StopState(BatchStopReason.Canceled, Drain: false, SkipReason: null, CancelInFlight: true));
+        TryStop(new StopState(BatchStopReason.Canceled, Drain: false, SkipReason: null, CancelInFlight: true, BatchNotSentReason.Canceled));
         Cancel(_inFlight);
     }
 

@@ -3,7 +3,7 @@ using Microsoft.Extensions.AI;
 namespace AgentBatch.Internal;
 
 /// <summary>An item waiting in, or running as part of, a grouped request, with what earlier unusable group replies spent on it.</summary>
-internal sealed class GroupMember<TItem>(int index, TItem item, string input, int tokens)
+internal sealed class GroupMember<TItem>(int index, TItem item, BatchInput input, int tokens)
 {
     private UsageDetails? _carriedUsage;
     private decimal _carriedCost;
@@ -14,7 +14,7 @@ internal sealed class GroupMember<TItem>(int index, TItem item, string input, in
 
     public TItem Item { get; } = item;
 
-    public string Input { get; } = input;
+    public BatchInput Input { get; } = input;
 
     public int Tokens { get; } = tokens;
 
@@ -39,7 +39,7 @@ internal sealed class GroupMember<TItem>(int index, TItem item, string input, in
     }
 
     /// <summary>Adds what earlier replies spent on the item to its result.</summary>
-    public BatchItemResult<TOutput> WithCarried<TOutput>(BatchItemResult<TOutput> result)
+    public BatchItemResult<TItem, TOutput> WithCarried<TOutput>(BatchItemResult<TItem, TOutput> result)
     {
         if (_carriedUsage is null && _carriedCost == 0 && !_carriedCostUnknown && _carriedAttempts == 0)
         {
@@ -58,7 +58,7 @@ internal sealed class GroupMember<TItem>(int index, TItem item, string input, in
 
         var cost = _carriedCostUnknown || result.Cost is null ? null : result.Cost + _carriedCost;
         var attempts = result.Attempts + _carriedAttempts;
-        return new BatchItemResult<TOutput>(
-            result.Index, result.Status, result.Output, result.Error, usage, cost, attempts, result.Duration, wasSent: attempts > 0);
+        return new BatchItemResult<TItem, TOutput>(
+            result.Index, result.Item, result.Status, result.Output, result.Error, usage, cost, attempts, result.Duration, result.NotSentReason);
     }
 }

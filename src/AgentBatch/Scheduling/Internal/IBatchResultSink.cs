@@ -1,7 +1,7 @@
 namespace AgentBatch.Internal;
 
 /// <summary>Where a running batch hands each item's result as it completes.</summary>
-internal interface IBatchResultSink<TOutput>
+internal interface IBatchResultSink<TItem, TOutput>
 {
-    ValueTask AddAsync(BatchItemResult<TOutput> result, CancellationToken cancellationToken);
+    ValueTask AddAsync(BatchItemResult<TItem, TOutput> result, CancellationToken cancellationToken);
 }

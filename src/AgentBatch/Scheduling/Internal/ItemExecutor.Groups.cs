@@ -2,16 +2,16 @@ using Microsoft.Extensions.AI;
 
 namespace AgentBatch.Internal;
 
-/// <summary>Grouped requests: several items answered by one model call, split in half when the reply does not answer each.</summary>
+/// <summary>Grouped requests: several text items answered by one model call, split in half when the reply does not answer each.</summary>
 internal sealed partial class ItemExecutor<TItem, TOutput>
 {
     /// <summary>Runs a group under one deadline (its splits included) and returns one result per member, in member order.</summary>
-    public async Task<List<BatchItemResult<TOutput>>> RunGroupAsync(List<GroupMember<TItem>> group)
+    public async Task<List<BatchItemResult<TItem, TOutput>>> RunGroupAsync(List<GroupMember<TItem>> group)
     {
-        var results = new List<BatchItemResult<TOutput>>(group.Count);
+        var results = new List<BatchItemResult<TItem, TOutput>>(group.Count);
         if (_stop.State is { CancelInFlight: false })
         {
-            results.AddRange(group.Select(member => Skipped(member.Index)));
+            results.AddRange(group.Select(member => Skipped(member.Index, member.Item)));
             return results;
         }
 
@@ -22,7 +22,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
     }
 
     /// <summary>Runs one grouped call; splits the group in half and recurses when its reply does not answer every item.</summary>
-    private async Task RunGroupAsync(List<GroupMember<TItem>> group, List<BatchItemResult<TOutput>> results, ItemDeadline? deadline)
+    private async Task RunGroupAsync(List<GroupMember<TItem>> group, List<BatchItemResult<TItem, TOutput>> results, ItemDeadline? deadline)
     {
         if (group.Count == 1)
         {
@@ -33,7 +33,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         }
 
         var started = _timeProvider.GetTimestamp();
-        var context = new BatchItemContext(group[0].Index, group.Count, _policy, deadline?.Token ?? _stop.InFlightToken);
+        var context = new BatchItemContext(group[0].Index, group.Count, _policy, responseFormat: null, deadline?.Token ?? _stop.InFlightToken);
         using var activity = AgentBatchTelemetry.StartItem(group[0].Index);
         ChatResponse response;
         string[]? answers;
@@ -43,18 +43,17 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
             var agent = _agentFactory(group[0].Index)
                 ?? throw new InvalidOperationException($"The agent factory returned null for item {group[0].Index}.");
             BatchItemContext.Enter(context);
-            response = await agent.RunAsync(GroupedPrompt.Build(group.Select(m => m.Input).ToList()), context.CancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidOperationException($"Agent '{agent.Name}' returned no response for items {group[0].Index}-{group[^1].Index}.");
+            response = await RunAgentAsync(agent, [new ChatMessage(ChatRole.User, GroupedPrompt.Build(group.Select(m => m.Input.Text!).ToList()))], context).ConfigureAwait(false);
             answers = GroupedPrompt.TryParse(response.Text, group.Count);
         }
         catch (Exception ex)
         {
-            var (status, error) = Classify(ex, context, deadline);
+            var (status, error) = Classify(ex, context, deadline, default);
             var shares = Share(context, group, null);
             var duration = _timeProvider.GetElapsedTime(started);
             for (var i = 0; i < group.Count; i++)
             {
-                results.Add(group[i].WithCarried(Finish(group[i].Index, status, default, error, shares[i], context.Attempts, duration, activity)));
+                results.Add(group[i].WithCarried(Finish(group[i].Index, group[i].Item, status, default, error, context, shares[i], duration, activity)));
             }
 
             return;
@@ -93,7 +92,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
             Exception? error = null;
             try
             {
-                output = _outputMap(reply);
+                output = _output.Read(reply);
                 status = BatchItemStatus.Succeeded;
             }
             catch (Exception ex)
@@ -102,21 +101,8 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
                 error = ex;
             }
 
-            results.Add(group[i].WithCarried(Finish(group[i].Index, status, output, error, split[i], context.Attempts, elapsed, activity)));
+            results.Add(group[i].WithCarried(Finish(group[i].Index, group[i].Item, status, output, error, context, split[i], elapsed, activity)));
         }
-    }
-
-    private BatchItemResult<TOutput> Finish(
-        int index, BatchItemStatus status, TOutput? output, Exception? error, MemberShare share, int attempts, TimeSpan duration, System.Diagnostics.Activity? activity)
-    {
-        error = _policy.Redactor.RedactOrNull(error);
-        if (status == BatchItemStatus.Failed)
-        {
-            LogFailure(index, error!);
-            AgentBatchTelemetry.SetItemError(activity, error!);
-        }
-
-        return new BatchItemResult<TOutput>(index, status, output, error, share.Usage, share.Cost, attempts, duration, wasSent: attempts > 0);
     }
 
     /// <summary>Shares a grouped call's usage and cost out: input by each item's tokens, output by each answer's length.</summary>
@@ -172,7 +158,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         parts[^1] = total - given;
         return parts;
     }
-
-    /// <summary>One member's share of a grouped call's usage and cost.</summary>
-    private readonly record struct MemberShare(UsageDetails? Usage, decimal? Cost);
 }
+
+/// <summary>One member's share of a grouped call's usage and cost.</summary>
+internal readonly record struct MemberShare(UsageDetails? Usage, decimal? Cost);

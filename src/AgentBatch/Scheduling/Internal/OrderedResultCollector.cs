@@ -1,7 +1,7 @@
 namespace AgentBatch.Internal;
 
 /// <summary>Keeps results by input index, whatever order they complete in.</summary>
-internal sealed class OrderedResultCollector<TOutput> : IBatchResultSink<TOutput>
+internal sealed class OrderedResultCollector<TItem, TOutput> : IBatchResultSink<TItem, TOutput>
 {
     private readonly Lock _gate = new();
     private BatchItemResult<TOutput>?[] _results;
@@ -12,7 +12,7 @@ internal sealed class OrderedResultCollector<TOutput> : IBatchResultSink<TOutput
         _results = new BatchItemResult<TOutput>?[Math.Max(expectedCount ?? 16, 1)];
     }
 
-    public ValueTask AddAsync(BatchItemResult<TOutput> result, CancellationToken cancellationToken)
+    public ValueTask AddAsync(BatchItemResult<TItem, TOutput> result, CancellationToken cancellationToken)
     {
         lock (_gate)
         {

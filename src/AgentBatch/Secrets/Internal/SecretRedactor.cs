@@ -1,4 +1,3 @@
-using System.ClientModel;
 using System.Net.Http;
 using System.Runtime.ExceptionServices;
 using System.Text.RegularExpressions;
@@ -12,11 +11,12 @@ namespace AgentBatch.Internal;
 /// <para>
 /// A proxy or a misbehaving endpoint may echo the request's credential in its error body, and the OpenAI client puts
 /// that body into its exception's message. Every error that leaves a model call, and every error a result, log line or
-/// exception of AgentBatch carries, passes <see cref="Redact(Exception)"/> first.
+/// exception of AgentBatch carries, passes <see cref="Redact(Exception, ModelFaultClassifier?)"/> first.
 /// </para>
 /// <para>
-/// It removes the exact values it is given (<see cref="BatchOptions.Secrets"/>: the client's own key where the caller
-/// knows it) and anything shaped like a credential: <c>sk-</c> keys (OpenAI, Anthropic), bearer and basic
+/// A provider's own exception types (and the response body they carry) are rebuilt by that provider's
+/// <see cref="ModelFaultClassifier"/>. It removes the exact values it is given (<see cref="BatchOptions.Secrets"/>: the
+/// client's own key where the caller knows it) and anything shaped like a credential: <c>sk-</c> keys (OpenAI, Anthropic), bearer and basic
 /// authorization values, JSON web tokens, and the value after <c>api-key</c>, <c>x-api-key</c>, <c>access_token</c> or
 /// <c>password</c>. An exception without a secret is returned as is, so the common path allocates nothing.
 /// </para>
@@ -85,25 +85,27 @@ internal sealed partial class SecretRedactor
     /// with the secrets removed from every message (and from an HTTP error's body), keeping each exception's type where
     /// AgentBatch or the caller may test it, its status and headers, and its stack trace.
     /// </summary>
-    public Exception Redact(Exception error)
+    /// <param name="error">The error.</param>
+    /// <param name="provider">The classifier of the provider the error came from, which rebuilds its own exception types; <see langword="null"/> for none.</param>
+    public Exception Redact(Exception error, ModelFaultClassifier? provider = null)
     {
         ArgumentNullException.ThrowIfNull(error);
-        return NeedsRedaction(error) ? Rebuild(error) : error;
+        return NeedsRedaction(error, provider) ? Rebuild(error, provider) : error;
     }
 
     /// <summary>Returns <paramref name="error"/> redacted, or <see langword="null"/>.</summary>
-    public Exception? RedactOrNull(Exception? error) => error is null ? null : Redact(error);
+    public Exception? RedactOrNull(Exception? error, ModelFaultClassifier? provider = null) => error is null ? null : Redact(error, provider);
 
-    private bool NeedsRedaction(Exception error)
+    private bool NeedsRedaction(Exception error, ModelFaultClassifier? provider)
     {
         for (var e = error; e is not null; e = e.InnerException)
         {
-            if (ContainsSecret(e.Message) || (e is ClientResultException http && ContainsSecret(BodyOf(http))))
+            if (ContainsSecret(e.Message) || (provider is not null && ContainsSecret(provider.GetServerText(e))))
             {
                 return true;
             }
 
-            if (e is AggregateException aggregate && aggregate.InnerExceptions.Count > 1 && aggregate.InnerExceptions.Any(NeedsRedaction))
+            if (e is AggregateException aggregate && aggregate.InnerExceptions.Count > 1 && aggregate.InnerExceptions.Any(x => NeedsRedaction(x, provider)))
             {
                 return true;
             }
@@ -112,13 +114,12 @@ internal sealed partial class SecretRedactor
         return false;
     }
 
-    private Exception Rebuild(Exception error)
+    private Exception Rebuild(Exception error, ModelFaultClassifier? provider)
     {
-        var inner = error.InnerException is { } original && NeedsRedaction(original) ? Rebuild(original) : error.InnerException;
+        var inner = error.InnerException is { } original && NeedsRedaction(original, provider) ? Rebuild(original, provider) : error.InnerException;
         var message = Redact(error.Message);
-        Exception copy = error switch
+        Exception copy = provider?.Redact(error, Redact, inner) ?? error switch
         {
-            ClientResultException http => new ClientResultException(message, RedactedPipelineResponse.From(http.GetRawResponse(), this), inner),
             BrokenCircuitException => new BrokenCircuitException(message, inner!),
             InvalidModelResponseException invalid => new InvalidModelResponseException(message, inner, invalid.IsTransient),
             TimeoutRejectedException timeout => new TimeoutRejectedException(message, timeout.Timeout, inner!),
@@ -126,7 +127,7 @@ internal sealed partial class SecretRedactor
             OperationCanceledException canceled => new OperationCanceledException(message, inner, canceled.CancellationToken),
             HttpRequestException request => new HttpRequestException(message, inner, request.StatusCode),
             TimeoutException => new TimeoutException(message, inner),
-            AggregateException aggregate => new AggregateException(message, aggregate.InnerExceptions.Select(Redact)),
+            AggregateException aggregate => new AggregateException(message, aggregate.InnerExceptions.Select(x => Redact(x, provider))),
 
             // A type AgentBatch cannot rebuild keeps its name in the message.
             _ => new InvalidOperationException($"{error.GetType().FullName}: {message}", inner),
@@ -138,19 +139,6 @@ internal sealed partial class SecretRedactor
         }
 
         return copy;
-    }
-
-    private static string? BodyOf(ClientResultException http)
-    {
-        try
-        {
-            return http.GetRawResponse()?.Content?.ToString();
-        }
-        catch (InvalidOperationException)
-        {
-            // The body was never buffered: nothing of it can reach a message either.
-            return null;
-        }
     }
 
     [GeneratedRegex(

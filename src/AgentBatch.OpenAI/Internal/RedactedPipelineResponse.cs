@@ -34,7 +34,7 @@ internal sealed class RedactedPipelineResponse : PipelineResponse
 
     protected override PipelineResponseHeaders HeadersCore => _headers;
 
-    public static RedactedPipelineResponse? From(PipelineResponse? response, SecretRedactor redactor)
+    public static RedactedPipelineResponse? From(PipelineResponse? response, Func<string, string> redact)
     {
         if (response is null)
         {
@@ -44,13 +44,13 @@ internal sealed class RedactedPipelineResponse : PipelineResponse
         var headers = new List<KeyValuePair<string, string>>();
         foreach (var (name, value) in response.Headers)
         {
-            headers.Add(new(name, redactor.Redact(value)));
+            headers.Add(new(name, redact(value)));
         }
 
         BinaryData content;
         try
         {
-            content = BinaryData.FromString(redactor.Redact(response.Content.ToString()));
+            content = BinaryData.FromString(redact(response.Content.ToString()));
         }
         catch (InvalidOperationException)
         {

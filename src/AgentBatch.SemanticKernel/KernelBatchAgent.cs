@@ -47,7 +47,7 @@ public sealed class KernelBatchAgent : IBatchAgent
     /// <inheritdoc />
     public string Name => _agent.Name;
 
-    /// <inheritdoc />
+    /// <summary>Gets this agent's own conversation so far.</summary>
     public IReadOnlyList<ChatMessage> History => _agent.History;
 
     /// <summary>Gets this agent's kernel: for a clone, its own copy of the template's kernel.</summary>
@@ -57,7 +57,7 @@ public sealed class KernelBatchAgent : IBatchAgent
     public IBatchAgent Clone(int index) => new KernelBatchAgent(this, index);
 
     /// <inheritdoc />
-    public Task<ChatResponse> RunAsync(string input, CancellationToken cancellationToken = default) =>
+    public Task<ChatResponse> RunAsync(IReadOnlyList<ChatMessage> input, CancellationToken cancellationToken = default) =>
         _agent.RunAsync(input, cancellationToken);
 
     /// <inheritdoc />

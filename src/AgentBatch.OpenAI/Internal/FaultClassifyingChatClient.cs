@@ -1,0 +1,13 @@
+using Microsoft.Extensions.AI;
+
+namespace AgentBatch.Internal;
+
+/// <summary>Passes calls through unchanged and answers <c>GetService(typeof(ModelFaultClassifier))</c> with its classifier.</summary>
+internal sealed class FaultClassifyingChatClient(IChatClient innerClient, ModelFaultClassifier classifier) : DelegatingChatClient(innerClient)
+{
+    public override object? GetService(Type serviceType, object? serviceKey = null)
+    {
+        ArgumentNullException.ThrowIfNull(serviceType);
+        return serviceKey is null && serviceType.IsInstanceOfType(classifier) ? classifier : base.GetService(serviceType, serviceKey);
+    }
+}
