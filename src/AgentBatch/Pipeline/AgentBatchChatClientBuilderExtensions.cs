@@ -5,6 +5,16 @@ namespace Microsoft.Extensions.AI;
 /// <summary>Extends <see cref="ChatClientBuilder"/> with the AgentBatch layer.</summary>
 public static class AgentBatchChatClientBuilderExtensions
 {
+    /// <summary>Gets a value indicating whether a chat client (or a pipeline) has the AgentBatch layer in it.</summary>
+    /// <param name="client">The chat client.</param>
+    /// <returns><see langword="true"/> when a call through <paramref name="client"/> passes the AgentBatch layer.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="client"/> is <see langword="null"/>.</exception>
+    public static bool HasAgentBatchLayer(this IChatClient client)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        return client.GetService<BatchCallChatClient>() is not null;
+    }
+
     /// <summary>
     /// Adds the layer through which a <c>BatchRunner</c> applies its per-call policy (caps, pacing, the context-window
     /// check, retries, the attempt timeout, adaptive concurrency) and counts attempts and usage, for every model call of

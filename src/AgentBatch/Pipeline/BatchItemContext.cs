@@ -120,6 +120,16 @@ public sealed class BatchItemContext
         }
     }
 
+    /// <summary>
+    /// Records usage an agent's reply reports for calls that did not pass the AgentBatch layer (an agent whose model calls
+    /// cannot be routed through it): counted on the item, priced, and charged to the batch's caps after the fact.
+    /// </summary>
+    internal void RecordUnroutedUsage(UsageDetails usage, string? modelId)
+    {
+        var cost = Policy?.ChargeUnrouted(usage, modelId);
+        RecordUsage(usage, Policy is null ? null : cost);
+    }
+
     /// <summary>Records what a failed attempt's (redacted) error said, so that the item's result and log line can say it too.</summary>
     internal void RecordFault(Exception error, ModelFault? fault) => Volatile.Write(ref _lastFault, new ReadFault(error, fault));
 

@@ -135,6 +135,16 @@ internal sealed class BatchBudget
         Complete(served);
     }
 
+    /// <summary>Counts spend no reservation covered (usage reported by an agent whose calls the batch did not see).</summary>
+    public void Charge(long tokens, decimal cost)
+    {
+        lock (_gate)
+        {
+            _spentTokens += Math.Max(0, tokens);
+            _spentCost += Math.Max(0m, cost);
+        }
+    }
+
     /// <summary>Gives a reservation back whole: its request was never sent.</summary>
     public void Release(BudgetReservation reservation) => Settle(reservation, 0, 0m);
 

@@ -125,6 +125,15 @@ internal sealed partial class ModelCallPolicy : IDisposable
             cancellationToken);
     }
 
+    /// <summary>Prices usage that no call through the layer reserved, and charges it to the caps as spent; returns its cost, or <see langword="null"/> when no price is known.</summary>
+    public decimal? ChargeUnrouted(UsageDetails usage, string? modelId)
+    {
+        var sane = UsageMath.Sanitize(usage) ?? usage;
+        var cost = _estimator.PricingOf(modelId)?.GetCost(sane);
+        _budget?.Charge(UsageMath.Tokens(sane) ?? 0, cost ?? 0m);
+        return cost;
+    }
+
     public void Dispose()
     {
         _tokenLimiter?.Dispose();
