@@ -6,7 +6,21 @@ namespace AgentBatch.Testing;
 public sealed class MockChatRequest
 {
     internal MockChatRequest(int sequence, string rawBody, JsonNode? body, IReadOnlyDictionary<string, string> headers)
+        : this(sequence, rawBody, body, headers, batchId: null, customId: null)
     {
+    }
+
+    /// <summary>Initializes a request that is one line of a provider batch.</summary>
+    /// <param name="sequence">The order in which the server answered it.</param>
+    /// <param name="rawBody">The request as the batch carried it: an OpenAI request line's <c>body</c>, or an Anthropic request's <c>params</c>.</param>
+    /// <param name="body">The request in the chat-completions shape, which the properties are read from.</param>
+    /// <param name="headers">The headers of the HTTP request that created the batch.</param>
+    /// <param name="batchId">The batch's id; <see langword="null"/> for a live request.</param>
+    /// <param name="customId">The request's <c>custom_id</c> in the batch; <see langword="null"/> for a live request.</param>
+    internal MockChatRequest(int sequence, string rawBody, JsonNode? body, IReadOnlyDictionary<string, string> headers, string? batchId, string? customId)
+    {
+        BatchId = batchId;
+        CustomId = customId;
         Sequence = sequence;
         RawBody = rawBody;
         Headers = headers;
@@ -27,13 +41,21 @@ public sealed class MockChatRequest
     public int Sequence { get; }
 
     /// <summary>Gets the request body exactly as received.</summary>
+    /// <remarks>For a batched request, the request as the batch carried it: an OpenAI request line's <c>body</c>, or an Anthropic request's <c>params</c>.</remarks>
     public string RawBody { get; }
+
+    /// <summary>Gets the id of the provider batch this request is a line of, or <see langword="null"/> for a live request.</summary>
+    /// <remarks>An OpenAI batch id starts with <c>batch_</c>, an Anthropic one with <c>msgbatch_</c> (see <see cref="MockChatServer.Batches"/>).</remarks>
+    public string? BatchId { get; }
+
+    /// <summary>Gets the request's <c>custom_id</c> in its batch, or <see langword="null"/> for a live request.</summary>
+    public string? CustomId { get; }
 
     /// <summary>Gets the request's HTTP headers: the first value of each, looked up by name in any case.</summary>
     /// <remarks>They include the client's credentials (<c>Authorization</c>, <c>api-key</c>) as sent.</remarks>
     public IReadOnlyDictionary<string, string> Headers { get; }
 
-    /// <summary>Gets the API key the client sent: the token of an <c>Authorization: Bearer</c> header, else the <c>api-key</c> header (Azure style), else <see langword="null"/>.</summary>
+    /// <summary>Gets the API key the client sent: the token of an <c>Authorization: Bearer</c> header, else the <c>api-key</c> header (Azure style), else the <c>x-api-key</c> header (Anthropic style), else <see langword="null"/>.</summary>
     public string? ApiKey
     {
         get
@@ -44,7 +66,9 @@ public sealed class MockChatRequest
                 return authorization[Bearer.Length..].Trim();
             }
 
-            return Headers.TryGetValue("api-key", out var key) ? key : null;
+            return Headers.TryGetValue("api-key", out var key) ? key
+                : Headers.TryGetValue("x-api-key", out var anthropicKey) ? anthropicKey
+                : null;
         }
     }
 

@@ -34,7 +34,11 @@ namespace AgentBatch.Testing;
 /// <c>delta.tool_calls</c>), a <c>finish_reason</c> chunk, a usage chunk when the request asks for one, and
 /// <c>data: [DONE]</c>. Errors, delays, faults and raw bodies are the same for both kinds of request.
 /// </para>
-/// <para>Talk to it with the real OpenAI client from <see cref="CreateChatClient"/>. All members are thread-safe.</para>
+/// <para>
+/// It also serves both providers' batch endpoints (OpenAI's <c>/v1/files</c> and <c>/v1/batches</c>, Anthropic's
+/// <c>/v1/messages/batches</c>), whose requests the same <see cref="Responder"/> answers; see <see cref="Batches"/>.
+/// </para>
+/// <para>Talk to it with the real OpenAI client from <see cref="CreateChatClient"/> or <see cref="CreateOpenAIClient"/>. All members are thread-safe.</para>
 /// </remarks>
 public sealed class MockChatServer : IDisposable
 {
@@ -62,6 +66,9 @@ public sealed class MockChatServer : IDisposable
         var respond = Response.Create().WithCallback(HandleAsync);
         _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).RespondWith(respond);
         _server.Given(Request.Create().WithPath("/chat/completions").UsingPost()).RespondWith(respond);
+
+        Batches = new MockBatchEndpoints(this, _timeProvider);
+        Batches.Map(_server);
     }
 
     /// <summary>Gets the server's base address, such as <c>http://127.0.0.1:5123</c>.</summary>
@@ -87,7 +94,11 @@ public sealed class MockChatServer : IDisposable
     public ITokenCounter? UsageTokenCounter { get; set; }
 
     /// <summary>Gets every request received so far, in arrival order.</summary>
+    /// <remarks>They include each request of a provider batch, recorded when the batch runs it (<see cref="MockChatRequest.BatchId"/> is then set).</remarks>
     public IReadOnlyList<MockChatRequest> Requests => _requests.OrderBy(r => r.Sequence).ToArray();
+
+    /// <summary>Gets the provider batch endpoints: their limits, the files and batches they hold, and the methods that move each batch through its lifecycle.</summary>
+    public MockBatchEndpoints Batches { get; }
 
     /// <summary>Gets the number of requests received so far.</summary>
     public int RequestCount => Volatile.Read(ref _sequence) + 1;
@@ -97,7 +108,7 @@ public sealed class MockChatServer : IDisposable
 
     /// <summary>Starts a server on a free loopback port.</summary>
     /// <param name="responder">Decides the reply to each request; <see langword="null"/> to echo the last user message.</param>
-    /// <param name="timeProvider">The clock that times each reply's <see cref="MockChatReply.Delay"/>; <see langword="null"/> for the system clock.</param>
+    /// <param name="timeProvider">The clock that times each reply's <see cref="MockChatReply.Delay"/> and the batches' lifecycle (see <see cref="Batches"/>); <see langword="null"/> for the system clock.</param>
     /// <returns>The running server.</returns>
     public static MockChatServer Start(Func<MockChatRequest, MockChatReply>? responder = null, TimeProvider? timeProvider = null) =>
         new(responder, timeProvider);
@@ -113,17 +124,18 @@ public sealed class MockChatServer : IDisposable
 
     /// <summary>Creates a Microsoft.Extensions.AI chat client that talks to this server through the real OpenAI .NET client.</summary>
     /// <param name="model">The model id to request.</param>
-    /// <returns>The chat client. Its built-in retries are off, so every request it makes is one the caller asked for.</returns>
-    public IChatClient CreateChatClient(string model = "gpt-4o-mini")
-    {
-        var options = new OpenAIClientOptions
+    /// <returns>The chat client, with the OpenAI fault classifier (<c>AsBatchChatClient()</c>). Its built-in retries are off, so every request it makes is one the caller asked for.</returns>
+    public IChatClient CreateChatClient(string model = "gpt-4o-mini") => CreateOpenAIClient().GetChatClient(model).AsBatchChatClient();
+
+    /// <summary>Creates the real OpenAI client, pointed at this server with its built-in retries off: its file and batch clients (<c>GetOpenAIFileClient</c>, <c>GetBatchClient</c>) talk to <see cref="Batches"/>.</summary>
+    /// <returns>The client.</returns>
+    public OpenAIClient CreateOpenAIClient() =>
+        new(new ApiKeyCredential("mock-key-not-secret"), new OpenAIClientOptions
         {
             Endpoint = Endpoint,
             RetryPolicy = new ClientRetryPolicy(0),
             NetworkTimeout = TimeSpan.FromMinutes(5),
-        };
-        return new OpenAIClient(new ApiKeyCredential("mock-key-not-secret"), options).GetChatClient(model).AsBatchChatClient();
-    }
+        });
 
     /// <summary>Forgets the recorded requests and the concurrency high-water mark.</summary>
     public void ResetRecording()
@@ -181,9 +193,39 @@ public sealed class MockChatServer : IDisposable
         return message;
     }
 
-    private static string FirstHalf(string body) => body[..(body.Length / 2)];
+    /// <summary>Records a request of a provider batch as the batch runs it, giving it the next sequence number.</summary>
+    /// <param name="rawBody">The request as the batch carried it.</param>
+    /// <param name="body">The request in the chat-completions shape.</param>
+    /// <param name="headers">The headers of the HTTP request that created the batch.</param>
+    /// <param name="batchId">The batch's id.</param>
+    /// <param name="customId">The request's <c>custom_id</c>.</param>
+    /// <returns>The recorded request.</returns>
+    internal MockChatRequest RecordBatchRequest(string rawBody, JsonNode? body, IReadOnlyDictionary<string, string> headers, string batchId, string customId)
+    {
+        var request = new MockChatRequest(Interlocked.Increment(ref _sequence), rawBody, body, headers, batchId, customId);
+        _requests.Enqueue(request);
+        return request;
+    }
 
-    private static Dictionary<string, string> FirstValues(IDictionary<string, WireMockList<string>>? headers)
+    /// <summary>Asks the <see cref="Responder"/> for the reply to a batched request; a responder that throws answers a 500.</summary>
+    /// <param name="request">The request.</param>
+    /// <returns>The reply.</returns>
+    internal MockChatReply ReplyTo(MockChatRequest request)
+    {
+        try
+        {
+            return Responder(request);
+        }
+        catch (Exception ex)
+        {
+            return MockChatReply.Error(500, "Mock responder threw: " + ex.Message);
+        }
+    }
+
+    /// <summary>The first value of each header, looked up by name in any case.</summary>
+    /// <param name="headers">The headers as WireMock.Net hands them over.</param>
+    /// <returns>The first values.</returns>
+    internal static Dictionary<string, string> FirstValues(IDictionary<string, WireMockList<string>>? headers)
     {
         var first = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (name, values) in headers ?? new Dictionary<string, WireMockList<string>>())
@@ -196,6 +238,8 @@ public sealed class MockChatServer : IDisposable
 
         return first;
     }
+
+    private static string FirstHalf(string body) => body[..(body.Length / 2)];
 
     private async Task<IResponseMessage> HandleAsync(IRequestMessage httpRequest)
     {
@@ -269,9 +313,7 @@ public sealed class MockChatServer : IDisposable
 
             if (reply.StatusCode != 200)
             {
-                var type = reply.StatusCode == 429 ? "rate_limit_exceeded" : reply.StatusCode >= 500 ? "server_error" : "invalid_request_error";
-                var error = JsonSerializer.Serialize(new { error = new { message = reply.ErrorMessage ?? "mock error", type, code = reply.StatusCode.ToString(CultureInfo.InvariantCulture) } });
-                return Json(reply.StatusCode, error, reply.Headers);
+                return Json(reply.StatusCode, MockCompletionBodies.Error(reply), reply.Headers);
             }
 
             return request.IsStreaming

@@ -161,13 +161,41 @@ internal static class MockCompletionBodies
         return chunk;
     }
 
-    private static JsonObject Usage(MockChatRequest request, MockChatReply reply, ITokenCounter? counter)
+    /// <summary>The OpenAI error body for a reply whose status is not 200: <c>{"error":{"message","type","code"}}</c>.</summary>
+    /// <param name="reply">The reply.</param>
+    /// <returns>The JSON body.</returns>
+    public static string Error(MockChatReply reply)
+    {
+        var type = reply.StatusCode == 429 ? "rate_limit_exceeded" : reply.StatusCode >= 500 ? "server_error" : "invalid_request_error";
+        return new JsonObject
+        {
+            ["error"] = new JsonObject
+            {
+                ["message"] = reply.ErrorMessage ?? "mock error",
+                ["type"] = type,
+                ["code"] = reply.StatusCode.ToString(CultureInfo.InvariantCulture),
+            },
+        }.ToJsonString();
+    }
+
+    /// <summary>The usage figures of a reply: those it sets, else counted or estimated from the request and the reply.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="reply">The reply.</param>
+    /// <param name="counter">The counter for figures the reply does not set; <see langword="null"/> for an estimate.</param>
+    /// <returns>The prompt (input) and completion (output) tokens.</returns>
+    public static (int Prompt, int Completion) UsageFigures(MockChatRequest request, MockChatReply reply, ITokenCounter? counter)
     {
         Func<string, int> count = counter is null ? EstimateTokens : text => counter.CountTokens(text, request.Model);
         var prompt = reply.PromptTokens
             ?? request.Messages.Sum(m => SharpTokenCounter.TokensPerMessage + count(m.Role) + count(m.Content)) + SharpTokenCounter.ReplyPrimingTokens;
         var completion = reply.CompletionTokens
             ?? (reply.ToolCalls.Count > 0 ? reply.ToolCalls.Sum(c => count(c.ArgumentsJson) + 5) : count(reply.Text ?? string.Empty));
+        return (prompt, completion);
+    }
+
+    private static JsonObject Usage(MockChatRequest request, MockChatReply reply, ITokenCounter? counter)
+    {
+        var (prompt, completion) = UsageFigures(request, reply, counter);
         return new JsonObject
         {
             ["prompt_tokens"] = prompt,
