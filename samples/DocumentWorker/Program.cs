@@ -1,3 +1,4 @@
+using AgentBatch.Hosting;
 using AgentBatch.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
@@ -22,15 +23,19 @@ if (Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } open
 builder.Services.AddAgentBatchWorker();
 
 MockChatServer? mock = null;
+var model = builder.Configuration["AgentBatch:Model"] ?? AgentBatchOpenAIOptions.DefaultModel;
 if (string.IsNullOrEmpty(builder.Configuration["AgentBatch:ApiKey"]) && string.IsNullOrEmpty(builder.Configuration["AgentBatch:Endpoint"]))
 {
+    // The default batch's chat client is whatever the app registers: here the mock's.
     mock = MockChatServer.Start(MockReplies.Reply);
-    builder.Services.AddSingleton(mock.CreateChatClient(builder.Configuration["AgentBatch:Model"] ?? "gpt-4o-mini"));
+    builder.Services.AddChatClient(mock.CreateChatClient(model));
     Console.WriteLine($"Endpoint: embedded mock at {mock.Endpoint} (set AgentBatch__ApiKey or OPENAI_API_KEY to use a real one)");
 }
 else
 {
-    Console.WriteLine($"Endpoint: {builder.Configuration["AgentBatch:Endpoint"] ?? "OpenAI"}, model {builder.Configuration["AgentBatch:Model"]}");
+    // The OpenAI client for AgentBatch:Endpoint (or OpenAI itself), AgentBatch:Model and AgentBatch:ApiKey.
+    builder.Services.AddAgentBatch().AddOpenAIChatClient();
+    Console.WriteLine($"Endpoint: {builder.Configuration["AgentBatch:Endpoint"] ?? "OpenAI"}, model {model}");
 }
 
 var inbox = Path.GetFullPath(builder.Configuration["AgentBatch:Worker:InboxPath"] ?? "inbox", builder.Environment.ContentRootPath);

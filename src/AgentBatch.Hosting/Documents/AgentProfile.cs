@@ -15,8 +15,8 @@ public sealed class AgentProfile
     /// <value>The default value is <see cref="DefaultPromptTemplate"/>.</value>
     public string PromptTemplate { get; set; } = DefaultPromptTemplate;
 
-    /// <summary>Gets or sets the model to request instead of the <c>AgentBatch:Model</c> setting, for clients that honour a per-request model.</summary>
-    /// <value>The default value is <see langword="null"/>.</value>
+    /// <summary>Gets or sets the model to request instead of the chat client's own, for clients that honour a per-request model.</summary>
+    /// <value>The default value is <see langword="null"/>: the model the batch's chat client was made for (<c>AgentBatch:Model</c> with AgentBatch.OpenAI).</value>
     public string? Model { get; set; }
 
     /// <summary>Gets or sets the sampling temperature.</summary>

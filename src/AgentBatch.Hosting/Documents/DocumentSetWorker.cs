@@ -32,7 +32,6 @@ public sealed class DocumentSetWorker : BackgroundService
     private readonly BatchRunner _runner;
     private readonly IChatClient _chatClient;
     private readonly IDocumentCheckpointStore _store;
-    private readonly AgentBatchHostingOptions _hosting;
     private readonly BatchOptions _batch;
     private readonly DocumentWorkerOptions _options;
     private readonly IHostApplicationLifetime _lifetime;
@@ -46,41 +45,33 @@ public sealed class DocumentSetWorker : BackgroundService
     private readonly Dictionary<string, long> _deferredUntil = new(StringComparer.Ordinal);
 
     /// <summary>Initializes a new instance of the <see cref="DocumentSetWorker"/> class.</summary>
-    /// <param name="runner">The batch runner.</param>
-    /// <param name="chatClient">The chat client every document's agent calls.</param>
+    /// <param name="batches">The registered batches; the worker runs on the one <see cref="DocumentWorkerOptions.BatchName"/> names, with its runner, chat client and options (its token and cost caps hold per set).</param>
     /// <param name="store">The checkpoint store.</param>
-    /// <param name="hostingOptions">The endpoint and model.</param>
-    /// <param name="batchOptions">The limits every set runs under; its token and cost caps hold per set.</param>
-    /// <param name="workerOptions">The inbox, output and profiles.</param>
+    /// <param name="workerOptions">The inbox, output, profiles and batch name.</param>
     /// <param name="lifetime">The host's lifetime, stopped when <see cref="DocumentWorkerOptions.ExitWhenIdle"/> is set and the inbox is done.</param>
     /// <param name="timeProvider">The clock for polling and summaries.</param>
     /// <param name="logger">The logger.</param>
     /// <exception cref="ArgumentNullException">An argument is <see langword="null"/>.</exception>
+    /// <exception cref="InvalidOperationException">The batch has no chat client.</exception>
     public DocumentSetWorker(
-        BatchRunner runner,
-        IChatClient chatClient,
+        IAgentBatchFactory batches,
         IDocumentCheckpointStore store,
-        IOptions<AgentBatchHostingOptions> hostingOptions,
-        IOptions<BatchOptions> batchOptions,
         IOptions<DocumentWorkerOptions> workerOptions,
         IHostApplicationLifetime lifetime,
         TimeProvider timeProvider,
         ILogger<DocumentSetWorker> logger)
     {
-        ArgumentNullException.ThrowIfNull(runner);
-        ArgumentNullException.ThrowIfNull(chatClient);
+        ArgumentNullException.ThrowIfNull(batches);
         ArgumentNullException.ThrowIfNull(store);
-        ArgumentNullException.ThrowIfNull(hostingOptions);
-        ArgumentNullException.ThrowIfNull(batchOptions);
         ArgumentNullException.ThrowIfNull(workerOptions);
         ArgumentNullException.ThrowIfNull(lifetime);
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(logger);
-        _runner = runner;
-        _chatClient = chatClient;
+        var batch = batches.Create(workerOptions.Value.BatchName);
+        _runner = batch.Runner;
+        _chatClient = batch.ChatClient;
         _store = store;
-        _hosting = hostingOptions.Value;
-        _batch = batchOptions.Value;
+        _batch = batch.Options;
         _options = workerOptions.Value;
         _lifetime = lifetime;
         _timeProvider = timeProvider;
@@ -388,7 +379,7 @@ public sealed class DocumentSetWorker : BackgroundService
         Instructions = profile.Instructions,
         ChatOptions = new ChatOptions
         {
-            ModelId = profile.Model ?? _hosting.Model,
+            ModelId = profile.Model,
             Temperature = profile.Temperature,
             MaxOutputTokens = profile.MaxOutputTokens,
             ResponseFormat = profile.Output == DocumentOutputFormat.Json ? ChatResponseFormat.Json : null,

@@ -12,6 +12,10 @@ public sealed class DocumentWorkerOptions
     /// <summary>The name of the profile a set uses when its <c>set.json</c> names none.</summary>
     public const string DefaultProfileName = "default";
 
+    /// <summary>Gets or sets the name of the batch whose options and chat client the worker runs on, as given to <c>AddAgentBatch(name, ...)</c>.</summary>
+    /// <value>The default value is empty: the default batch (the <c>AgentBatch</c> section and the unkeyed <c>IChatClient</c>).</value>
+    public string BatchName { get; set; } = "";
+
     /// <summary>Gets or sets the folder document sets are dropped into: a sub-folder of documents or a <c>.jsonl</c> file of records per set.</summary>
     /// <value>Required. Entries whose names start with <c>.</c> or <c>_</c> are ignored, so a set can be copied under such a name and renamed when complete.</value>
     public string InboxPath { get; set; } = "";

@@ -1,4 +1,3 @@
-using AgentBatch.Testing;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,7 +26,6 @@ public sealed class ConfigurationTests
     [InlineData("AgentBatch:Sequential", "true", "AgentBatch:Sequential runs one item at a time; AgentBatch:MaxConcurrency = 4 contradicts it; set one or the other.")]
     [InlineData("AgentBatch:Pricing:InputPerMillionTokens", "0.15", "AgentBatch:Pricing:InputPerMillionTokens and AgentBatch:Pricing:OutputPerMillionTokens must be set together.")]
     [InlineData("AgentBatch:InputPricePerMillionTokens", "0.15", "AgentBatch:InputPricePerMillionTokens is no longer read: set AgentBatch:Pricing:InputPerMillionTokens instead.")]
-    [InlineData("AgentBatch:Model", " ", "AgentBatch:Model must name a model")]
     [InlineData("AgentBatch:Worker:InboxPath", "", "AgentBatch:Worker:InboxPath is required")]
     [InlineData("AgentBatch:Worker:OutputPath", "inbox/results", "AgentBatch:Worker:OutputPath cannot be a folder of the inbox")]
     [InlineData("AgentBatch:Worker:ProcessedPath", "inbox/done", "AgentBatch:Worker:ProcessedPath cannot be a folder of the inbox")]
@@ -88,7 +86,9 @@ public sealed class ConfigurationTests
     public void NoBatchSettings_BindTheBatchOptionsDefaults()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["AgentBatch:Endpoint"] = "http://localhost:11434/v1" }).Build();
-        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddAgentBatch().BuildServiceProvider();
+        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
+        services.AddAgentBatch();
+        using var provider = services.BuildServiceProvider();
 
         var batch = provider.GetRequiredService<IOptions<BatchOptions>>().Value;
 
@@ -103,60 +103,70 @@ public sealed class ConfigurationTests
         Assert.Null(batch.TokensPerMinute);
         Assert.Null(batch.MaxInputTokens);
         Assert.Empty(batch.Secrets);
-        Assert.Equal(AgentBatchHostingOptions.DefaultModel, provider.GetRequiredService<IOptions<AgentBatchHostingOptions>>().Value.Model);
     }
 
-    [Fact]
-    public void ApiKey_IsAddedToTheBatchSecrets()
+    [Theory]
+    [InlineData("AgentBatch:MaxConcurency", "AgentBatch:MaxConcurency is not a setting (did you mean MaxConcurrency?)")]
+    [InlineData("AgentBatch:maxattempt", "AgentBatch:maxattempt is not a setting (did you mean MaxAttempts?)")]
+    [InlineData("AgentBatch:Modle", "AgentBatch:Modle is not a setting (did you mean Model?)")]
+    [InlineData("AgentBatch:Colour", "AgentBatch:Colour is not a setting.")]
+    [InlineData("AgentBatch:Pricing:InputPerMilionTokens", "AgentBatch:Pricing:InputPerMilionTokens is not a setting (did you mean InputPerMillionTokens?)")]
+    [InlineData("AgentBatch:Worker:InboxPth", "AgentBatch:Worker:InboxPth is not a setting (did you mean InboxPath?)")]
+    [InlineData("AgentBatch:Worker:Profiles:brief:Instruction", "AgentBatch:Worker:Profiles:brief:Instruction is not a setting (did you mean Instructions?)")]
+    public async Task UnknownKey_StopsTheHostAtStart_NamingItsPathAndTheSettingMeant(string key, string expected)
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AgentBatch:ApiKey"] = "live-key-without-a-known-prefix",
-            ["AgentBatch:Secrets:0"] = "another-token",
-        }).Build();
-        using var provider = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddAgentBatch().BuildServiceProvider();
-
-        var batch = provider.GetRequiredService<IOptions<BatchOptions>>().Value;
-
-        Assert.Equal(["another-token", "live-key-without-a-known-prefix"], batch.Secrets);
-    }
-
-    [Fact]
-    public async Task NoApiKeyNoEndpoint_AndNoChatClientOfYourOwn_StopsTheHostNamingTheApiKeySetting()
-    {
-        using var bed = new WorkerTestBed { UseMockChatClient = false };
+        using var bed = new WorkerTestBed();
+        bed.Settings[key] = "1";
         using var host = bed.BuildHost();
 
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
 
-        Assert.Contains("AgentBatch:ApiKey is required", error.Message, StringComparison.Ordinal);
-        Assert.Contains("AgentBatch__ApiKey", error.Message, StringComparison.Ordinal);
+        Assert.Equal(expected, Assert.Single(error.Failures));
+        Assert.Equal(0, bed.Server.RequestCount);
     }
 
     [Fact]
-    public async Task ChatClientOfYourOwn_RegisteredAfterAddAgentBatch_IsUsedAndNeedsNoApiKey()
+    public async Task HostingKeys_AndEveryBatchOptionsMember_AreNotReportedAsUnknown()
     {
-        using var bed = new WorkerTestBed { UseMockChatClient = false };
-        bed.AddFolderSet("own", new Dictionary<string, string> { ["a.txt"] = "a" });
+        using var bed = new WorkerTestBed();
+        bed.Settings["AgentBatch:Endpoint"] = "http://localhost:11434/v1";
+        bed.Settings["AgentBatch:Model"] = "llama3.2";
+        bed.Settings["AgentBatch:ApiKey"] = "unused-here";
+        bed.Settings["AgentBatch:maxattempts"] = "3";
+        bed.Settings["AgentBatch:Secrets:0"] = "token-one";
+        bed.Settings["AgentBatch:Pricing:InputPerMillionTokens"] = "0";
+        bed.Settings["AgentBatch:Pricing:OutputPerMillionTokens"] = "0";
+        bed.Settings["AgentBatch:Worker:Profiles:default:Output"] = "Text";
+        bed.Settings["AgentBatch:Worker:BatchName"] = "";
+        bed.AddFolderSet("known", new Dictionary<string, string> { ["a.txt"] = "a" });
 
-        await bed.RunUntilIdleAsync(services => services.AddSingleton(bed.Server.CreateChatClient()));
+        await bed.RunUntilIdleAsync();
 
         Assert.Equal(1, bed.Server.RequestCount);
     }
 
     [Fact]
-    public async Task ValidationMessages_NeverEchoTheApiKeyOrEndpointCredentials()
+    public async Task NoChatClient_StopsTheHostAtStart_SayingHowToRegisterOne()
     {
-        using var bed = new WorkerTestBed { UseMockChatClient = false };
-        bed.Settings["AgentBatch:ApiKey"] = "sk-secret-in-config";
-        bed.Settings["AgentBatch:Endpoint"] = "ftp://admin:hunter2@example.com/v1";
+        using var bed = new WorkerTestBed { ChatClient = BedChatClient.None };
         using var host = bed.BuildHost();
 
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
 
-        Assert.Contains("AgentBatch:Endpoint must be an absolute http or https address", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("hunter2", error.Message, StringComparison.Ordinal);
-        Assert.DoesNotContain("sk-secret", error.Message, StringComparison.Ordinal);
+        Assert.Contains("The default batch (configuration section AgentBatch) has no chat client", error.Message, StringComparison.Ordinal);
+        Assert.Contains("services.AddChatClient(", error.Message, StringComparison.Ordinal);
+        Assert.Contains("AddOpenAIChatClient()", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ChatClientOfYourOwn_RegisteredAfterTheWorker_IsUsed()
+    {
+        using var bed = new WorkerTestBed { ChatClient = BedChatClient.None };
+        bed.AddFolderSet("own", new Dictionary<string, string> { ["a.txt"] = "a" });
+
+        await bed.RunUntilIdleAsync(services => services.AddChatClient(bed.Server.CreateChatClient()).UseLogging());
+
+        Assert.Equal(1, bed.Server.RequestCount);
     }
 
     [Fact]
@@ -164,8 +174,6 @@ public sealed class ConfigurationTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
-            ["AgentBatch:Model"] = "gpt-4.1-mini",
-            ["AgentBatch:ApiKey"] = "sk-test",
             ["AgentBatch:MaxConcurrency"] = "12",
             ["AgentBatch:TokensPerMinute"] = "90000",
             ["AgentBatch:MaxAttempts"] = "6",
@@ -178,38 +186,30 @@ public sealed class ConfigurationTests
         }).Build();
         var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration);
         services.AddAgentBatchWorker(worker => worker.WriteCsv = true);
-        services.AddAgentBatch(configureBatch: batch => batch.MaxConcurrency = 3);
+        services.AddAgentBatch(batch => batch.MaxConcurrency = 3);
         services.Configure<BatchOptions>(batch => batch.MaxAttempts = 2);
         using var provider = services.BuildServiceProvider();
 
-        var options = provider.GetRequiredService<IOptions<AgentBatchHostingOptions>>().Value;
         var worker = provider.GetRequiredService<IOptions<DocumentWorkerOptions>>().Value;
         var batch = provider.GetRequiredService<IOptions<BatchOptions>>().Value;
 
-        Assert.Equal(("gpt-4.1-mini", 3, 90_000, 2), (options.Model, batch.MaxConcurrency!.Value, batch.TokensPerMinute!.Value, batch.MaxAttempts));
+        Assert.Equal((3, 90_000, 2), (batch.MaxConcurrency!.Value, batch.TokensPerMinute!.Value, batch.MaxAttempts));
         Assert.Equal(new ModelPricing(0.4m, 1.6m), batch.Pricing);
         Assert.Equal(("/data/in", true), (worker.InboxPath, worker.WriteCsv));
         Assert.Equal(DocumentOutputFormat.Json, worker.Profiles["TRIAGE"].Output);
         Assert.IsType<BatchRunner>(provider.GetRequiredService<BatchRunner>());
-        Assert.Single(provider.GetServices<IChatClient>());
+        Assert.Equal([""], provider.GetRequiredService<IAgentBatchFactory>().Names);
     }
 
     [Fact]
-    public async Task BuiltInChatClient_TalksToTheConfiguredEndpointAndModel_WithoutItsOwnRetries()
+    public void CorePackages_DoNotDependOnOpenAI()
     {
-        using var server = MockChatServer.Start(_ => MockChatReply.Error(503, "overloaded"));
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["AgentBatch:Endpoint"] = server.Endpoint.ToString(),
-            ["AgentBatch:Model"] = "local-model",
-        }).Build();
-        var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddAgentBatch();
-        using var provider = services.BuildServiceProvider();
-        var client = provider.GetRequiredService<IChatClient>();
+        var references = new[] { typeof(BatchRunner).Assembly, typeof(DocumentSetWorker).Assembly }
+            .SelectMany(a => a.GetReferencedAssemblies())
+            .Select(a => a.Name!)
+            .ToList();
 
-        await Assert.ThrowsAnyAsync<Exception>(() => client.GetResponseAsync("hello"));
-
-        Assert.Equal(1, server.RequestCount);
-        Assert.Equal("local-model", server.Requests[0].Model);
+        Assert.DoesNotContain(references, name => name.StartsWith("OpenAI", StringComparison.Ordinal) || name == "Microsoft.Extensions.AI.OpenAI");
+        Assert.DoesNotContain("Microsoft.Extensions.Hosting", references);
     }
 }

@@ -372,7 +372,7 @@ public sealed class DocumentSetWorkerTests
     {
         const string key = "sk-live-DO-NOT-LEAK-4242";
         using var bed = new WorkerTestBed(_ => MockChatReply.Error(401, "Incorrect API key provided."));
-        bed.UseMockChatClient = false;
+        bed.ChatClient = BedChatClient.OpenAI;
         bed.Settings["AgentBatch:Endpoint"] = bed.Server.Endpoint.ToString();
         bed.Settings["AgentBatch:ApiKey"] = key;
         bed.Settings["AgentBatch:Worker:WriteCsv"] = "true";
@@ -395,7 +395,7 @@ public sealed class DocumentSetWorkerTests
         // A key of no recognisable shape, echoed in every error body: only the configured ApiKey says it is a secret.
         const string key = "live-DO-NOT-LEAK-4242-zz";
         using var bed = new WorkerTestBed(request => MockChatReply.Error(400, $"Request refused for key {request.ApiKey}."));
-        bed.UseMockChatClient = false;
+        bed.ChatClient = BedChatClient.OpenAI;
         bed.Settings["AgentBatch:Endpoint"] = bed.Server.Endpoint.ToString();
         bed.Settings["AgentBatch:ApiKey"] = key;
         bed.Settings["AgentBatch:Worker:WriteCsv"] = "true";

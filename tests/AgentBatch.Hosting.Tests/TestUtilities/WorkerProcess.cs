@@ -41,7 +41,12 @@ internal sealed class WorkerProcess : IDisposable
             UseShellExecute = false,
         };
         start.ArgumentList.Add(SampleAssembly());
-        start.Environment.Remove("OPENAI_API_KEY");
+        // The embedded mock unless the test says otherwise, whatever the machine has set.
+        foreach (var name in new[] { "OPENAI_API_KEY", "AgentBatch__ApiKey", "AgentBatch__Endpoint" })
+        {
+            start.Environment.Remove(name);
+        }
+
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

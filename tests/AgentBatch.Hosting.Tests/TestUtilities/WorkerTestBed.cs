@@ -44,20 +44,25 @@ internal sealed class WorkerTestBed : IDisposable
 
     public LogSink Logs { get; } = new();
 
-    /// <summary>Gets or sets a value indicating whether the host uses the mock's own chat client rather than one AgentBatch builds from settings.</summary>
-    public bool UseMockChatClient { get; set; } = true;
+    /// <summary>Gets or sets the chat client the host registers for the default batch.</summary>
+    public BedChatClient ChatClient { get; set; } = BedChatClient.Mock;
 
     public IHost BuildHost(Action<IServiceCollection>? configure = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = Root });
         builder.Configuration.AddInMemoryCollection(Settings);
         builder.Logging.AddProvider(Logs).SetMinimumLevel(LogLevel.Trace);
-        if (UseMockChatClient)
+        builder.Services.AddAgentBatchWorker();
+        switch (ChatClient)
         {
-            builder.Services.AddSingleton(Server.CreateChatClient());
+            case BedChatClient.Mock:
+                builder.Services.AddChatClient(Server.CreateChatClient());
+                break;
+            case BedChatClient.OpenAI:
+                builder.Services.AddAgentBatch().AddOpenAIChatClient();
+                break;
         }
 
-        builder.Services.AddAgentBatchWorker();
         configure?.Invoke(builder.Services);
         return builder.Build();
     }

@@ -5,19 +5,18 @@ using Microsoft.Extensions.Options;
 namespace AgentBatch.Hosting.Internal;
 
 /// <summary>
-/// Checks the <see cref="BatchOptions"/> bound from the <c>AgentBatch</c> section at start-up with the options' own
-/// validation (their declared ranges and the rules between settings), naming each bad setting by its configuration path.
+/// Checks one batch's <see cref="BatchOptions"/> at start-up with the options' own validation (their declared ranges
+/// and the rules between settings), naming each bad setting by its configuration path under the batch's section.
 /// </summary>
-internal sealed class BatchOptionsValidator : IValidateOptions<BatchOptions>
+/// <param name="registration">The batch whose options this validator checks; other names are skipped.</param>
+internal sealed class BatchOptionsValidator(AgentBatchRegistration registration) : IValidateOptions<BatchOptions>
 {
-    private const string Section = AgentBatchHostingOptions.SectionName;
-
     public ValidateOptionsResult Validate(string? name, BatchOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (name is not null && name != Options.DefaultName)
+        if ((name ?? Options.DefaultName) != registration.Name)
         {
-            // Only the default instance is bound from the section, so only its messages can name configuration paths.
+            // Each batch's validator names its own section's paths.
             return ValidateOptionsResult.Skip;
         }
 
@@ -26,12 +25,18 @@ internal sealed class BatchOptionsValidator : IValidateOptions<BatchOptions>
     }
 
     /// <summary>Writes every setting a message names as its configuration path: <c>MaxConcurrency</c> becomes <c>AgentBatch:MaxConcurrency</c>.</summary>
-    private static string ToPath(ValidationResult failure)
+    private string ToPath(ValidationResult failure)
     {
         var message = failure.ErrorMessage ?? "";
+        if (registration.SectionPath.Length == 0)
+        {
+            return message;
+        }
+
         foreach (var member in failure.MemberNames.Distinct(StringComparer.Ordinal))
         {
-            message = Regex.Replace(message, $@"(?<![\w:]){Regex.Escape(member)}\b", $"{Section}:{member}", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            var path = registration.PathOf(member);
+            message = Regex.Replace(message, $@"(?<![\w:]){Regex.Escape(member)}\b", _ => path, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
         }
 
         return message;

@@ -4,7 +4,8 @@ using Microsoft.Extensions.Options;
 namespace AgentBatch.Hosting.Internal;
 
 /// <summary>Checks <see cref="DocumentWorkerOptions"/> at start-up, naming each bad setting by its configuration path.</summary>
-internal sealed class DocumentWorkerOptionsValidator : IValidateOptions<DocumentWorkerOptions>
+/// <param name="batches">The registered batches, one of which <see cref="DocumentWorkerOptions.BatchName"/> must name.</param>
+internal sealed class DocumentWorkerOptionsValidator(IEnumerable<AgentBatchRegistration> batches) : IValidateOptions<DocumentWorkerOptions>
 {
     private const string Section = DocumentWorkerOptions.SectionName;
 
@@ -12,6 +13,11 @@ internal sealed class DocumentWorkerOptionsValidator : IValidateOptions<Document
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
+        if (options.BatchName is null || !batches.Any(b => b.Name == options.BatchName))
+        {
+            failures.Add($"{Section}:BatchName names no registered batch ('{options.BatchName}'): register it with services.AddAgentBatch(\"{options.BatchName}\", ...), or leave the setting empty for the default batch.");
+        }
+
         if (string.IsNullOrWhiteSpace(options.InboxPath))
         {
             failures.Add($"{Section}:InboxPath is required: the folder document sets are dropped into.");
