@@ -3,7 +3,9 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Microsoft.SemanticKernel;
+using OpenAI.Batch;
 
 namespace AgentBatch.Docs.Tests;
 
@@ -27,6 +29,7 @@ public abstract class SnippetContext
     protected IChatClient chatClient = null!;
     protected IChatClient innerChatClient = null!;
     protected IChatClient innerClient = null!;
+    protected IChatClient triageClient = null!;
     protected string key = "";
 
     // What an application has around a batch.
@@ -45,6 +48,13 @@ public abstract class SnippetContext
     protected IReadOnlyList<Candidate> candidates = [];
     protected string path = "";
     protected TextWriter output = TextWriter.Null;
+
+    // Testing against the mock server's batch endpoints.
+    protected FakeTimeProvider fakeTime = new();
+#pragma warning disable OPENAI001 // The OpenAI batch client is experimental; the snippet shows the mock, not the client.
+    protected BatchClient batchClient = null!;
+#pragma warning restore OPENAI001
+    protected System.ClientModel.BinaryContent createBody = null!;
 
     /// <summary>Reads the records of a file lazily, as the streaming snippet's item source.</summary>
     protected static IAsyncEnumerable<TextRecord> ReadRecordsAsync(string path) => AsyncEnumerable.Empty<TextRecord>();
