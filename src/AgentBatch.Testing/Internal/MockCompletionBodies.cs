@@ -178,6 +178,10 @@ internal static class MockCompletionBodies
         }.ToJsonString();
     }
 
+    // OpenAI's chat format, as the counter counts it: overhead per message and priming the reply.
+    private const int TokensPerMessage = 3;
+    private const int ReplyPrimingTokens = 3;
+
     /// <summary>The usage figures of a reply: those it sets, else counted or estimated from the request and the reply.</summary>
     /// <param name="request">The request.</param>
     /// <param name="reply">The reply.</param>
@@ -187,7 +191,7 @@ internal static class MockCompletionBodies
     {
         Func<string, int> count = counter is null ? EstimateTokens : text => counter.CountTokens(text, request.Model);
         var prompt = reply.PromptTokens
-            ?? request.Messages.Sum(m => SharpTokenCounter.TokensPerMessage + count(m.Role) + count(m.Content)) + SharpTokenCounter.ReplyPrimingTokens;
+            ?? request.Messages.Sum(m => TokensPerMessage + count(m.Role) + count(m.Content)) + ReplyPrimingTokens;
         var completion = reply.CompletionTokens
             ?? (reply.ToolCalls.Count > 0 ? reply.ToolCalls.Sum(c => count(c.ArgumentsJson) + 5) : count(reply.Text ?? string.Empty));
         return (prompt, completion);

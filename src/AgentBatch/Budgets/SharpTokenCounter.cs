@@ -9,14 +9,21 @@ namespace AgentBatch;
 /// <summary>An <see cref="ITokenCounter"/> on SharpToken's embedded OpenAI encodings (works offline).</summary>
 /// <remarks>
 /// <para>
-/// The encoding follows the model id: <c>o200k_base</c> for the gpt-4o, gpt-4.1, gpt-5 and o-series (o1, o3, o4)
-/// families; <c>cl100k_base</c> for gpt-4 (non-o) and gpt-3.5; <c>o200k_base</c> for any other model id (the
-/// encoding of every current OpenAI chat model; for other vendors' models the count is an approximation).
+/// The encoding follows the model id, as <see cref="ModelCatalog"/> lists it: <c>o200k_base</c> for the gpt-4o, gpt-4.1,
+/// gpt-5 and o-series families; <c>cl100k_base</c> for gpt-4 (non-o) and gpt-3.5; <c>o200k_base</c> for any other model
+/// id (the encoding of every current OpenAI chat model; for other vendors' models the count is an approximation).
 /// </para>
 /// <para>
 /// Chat requests are counted as OpenAI bills them: 3 tokens of overhead per message, 1 more for a named
 /// message, 3 tokens priming the reply, plus the text of every message, tool call and tool result, and the
 /// JSON definitions of the tools offered.
+/// </para>
+/// <para>
+/// An image (a <see cref="DataContent"/> or <see cref="UriContent"/> of an <c>image/*</c> type) counts as the most one
+/// image can cost on the model (<see cref="ModelCatalogEntry.MaxImageTokens"/>; 1,600 for a model the catalogue does
+/// not know): a budget reserves that much before the call and settles to the reported usage after it. Other binary
+/// content (a PDF, audio) counts as nothing: what a provider makes of it cannot be told from its bytes, so its cost is
+/// charged from the usage the reply reports.
 /// </para>
 /// <para>
 /// Encodings are loaded once per process. Counts of long strings (instructions, few-shot examples, documents)
@@ -26,17 +33,10 @@ namespace AgentBatch;
 /// </remarks>
 public sealed class SharpTokenCounter : ITokenCounter
 {
-    /// <summary>The encoding used when a model id is unknown or not given.</summary>
-    public const string FallbackEncoding = "o200k_base";
-
-    /// <summary>Tokens of overhead for each message of a chat request.</summary>
-    public const int TokensPerMessage = 3;
-
-    /// <summary>Tokens of overhead when a message carries an author name.</summary>
-    public const int TokensPerName = 1;
-
-    /// <summary>Tokens that prime the assistant's reply in every chat request.</summary>
-    public const int ReplyPrimingTokens = 3;
+    // OpenAI's chat format: overhead per message, for a named message, and priming the reply.
+    internal const int TokensPerMessage = 3;
+    internal const int TokensPerName = 1;
+    internal const int ReplyPrimingTokens = 3;
 
     // Below this length, encoding is cheaper than a cache lookup.
     private const int CacheThreshold = 256;
@@ -44,8 +44,8 @@ public sealed class SharpTokenCounter : ITokenCounter
     // Lazy, not a bare GetOrAdd: loading an encoding takes about a second, and without single-flight every item of a
     // starting batch (and every thread the pool adds while they wait) would load its own copy.
     private static readonly ConcurrentDictionary<string, Lazy<GptEncoding>> Encodings = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, string> EncodingByModel = new(StringComparer.OrdinalIgnoreCase);
     private static readonly ConcurrentDictionary<(string Encoding, string Role), int> RoleTokens = new();
+    private static readonly ConcurrentDictionary<string, ModelCatalogEntry?> EntryByModel = new(StringComparer.OrdinalIgnoreCase);
 
     private readonly ConditionalWeakTable<string, StrongBox<int>> _o200kCache = new();
     private readonly ConditionalWeakTable<string, StrongBox<int>> _cl100kCache = new();
@@ -53,41 +53,14 @@ public sealed class SharpTokenCounter : ITokenCounter
     /// <summary>Gets a shared instance.</summary>
     public static SharpTokenCounter Default { get; } = new();
 
-    /// <summary>Returns the name of the encoding used for <paramref name="modelId"/>.</summary>
-    /// <param name="modelId">The model id, or <see langword="null"/>.</param>
-    /// <returns><c>o200k_base</c> or <c>cl100k_base</c>.</returns>
-    public static string GetEncodingName(string? modelId)
-    {
-        if (string.IsNullOrWhiteSpace(modelId))
-        {
-            return FallbackEncoding;
-        }
+    /// <summary>The encoding of a model: the catalogue's, else that of every current OpenAI chat model.</summary>
+    internal static string GetEncodingName(string? modelId) => EntryOf(modelId)?.Encoding ?? ModelCatalog.FallbackEncoding;
 
-        return EncodingByModel.GetOrAdd(modelId, static id =>
-        {
-            // Provider prefixes such as "openai/gpt-4o" name the same model.
-            var name = id[(id.LastIndexOf('/') + 1)..].ToLowerInvariant();
-            if (name.StartsWith("gpt-4o", StringComparison.Ordinal)
-                || name.StartsWith("gpt-4.1", StringComparison.Ordinal)
-                || name.StartsWith("gpt-4.5", StringComparison.Ordinal)
-                || name.StartsWith("gpt-5", StringComparison.Ordinal)
-                || name.StartsWith("chatgpt-4o", StringComparison.Ordinal)
-                || (name.Length > 1 && name[0] == 'o' && char.IsAsciiDigit(name[1])))
-            {
-                return "o200k_base";
-            }
-
-            if (name.StartsWith("gpt-4", StringComparison.Ordinal)
-                || name.StartsWith("gpt-3.5", StringComparison.Ordinal)
-                || name.StartsWith("gpt-35", StringComparison.Ordinal)
-                || name.StartsWith("text-embedding", StringComparison.Ordinal))
-            {
-                return "cl100k_base";
-            }
-
-            return FallbackEncoding;
-        });
-    }
+    // The catalogue is a scan of prefixes; a batch asks for the same one or two model ids on every call.
+    private static ModelCatalogEntry? EntryOf(string? modelId) =>
+        string.IsNullOrWhiteSpace(modelId)
+            ? null
+            : EntryByModel.GetOrAdd(modelId, static id => ModelCatalog.TryGetEntry(id, out var entry) ? entry : null);
 
     /// <inheritdoc />
     /// <exception cref="ArgumentNullException"><paramref name="text"/> is <see langword="null"/>.</exception>
@@ -103,7 +76,9 @@ public sealed class SharpTokenCounter : ITokenCounter
     {
         ArgumentNullException.ThrowIfNull(messages);
 
-        var encoding = GetEncodingName(options?.ModelId);
+        var model = EntryOf(options?.ModelId);
+        var encoding = model?.Encoding ?? ModelCatalog.FallbackEncoding;
+        var imageTokens = model?.MaxImageTokens ?? ModelCatalog.FallbackMaxImageTokens;
         var total = ReplyPrimingTokens;
         if (!string.IsNullOrEmpty(options?.Instructions))
         {
@@ -126,6 +101,8 @@ public sealed class SharpTokenCounter : ITokenCounter
                     FunctionCallContent call => Count(call.Name, encoding) + Count(SerializeArguments(call.Arguments), encoding),
                     FunctionResultContent result => Count(result.Result?.ToString() ?? string.Empty, encoding),
                     TextReasoningContent reasoning => Count(reasoning.Text, encoding),
+                    DataContent data when data.HasTopLevelMediaType("image") => imageTokens,
+                    UriContent uri when uri.HasTopLevelMediaType("image") => imageTokens,
                     _ => 0,
                 };
             }

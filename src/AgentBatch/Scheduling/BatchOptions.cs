@@ -177,13 +177,13 @@ public sealed class BatchOptions : IValidatableObject
     /// <value>The default value is <see langword="null"/>. Between 0 and 1,000,000,000.</value>
     /// <remarks>
     /// Enforced like <see cref="MaxTotalTokens"/>, on each call's estimated cost. A cost cap needs a price: a call to a
-    /// model with no <see cref="Pricing"/> and no entry in <see cref="ModelPricingCatalog"/> fails with a clear error
+    /// model with no <see cref="Pricing"/> and no entry in <see cref="ModelCatalog"/> fails with a clear error
     /// instead of running uncapped.
     /// </remarks>
     [Range(typeof(decimal), "0", "1000000000", ParseLimitsInInvariantCulture = true, ConvertValueInInvariantCulture = true)]
     public decimal? MaxCost { get; set; }
 
-    /// <summary>Gets or sets the price used for costs and <see cref="MaxCost"/>; <see langword="null"/> to look the model up in <see cref="ModelPricingCatalog"/>.</summary>
+    /// <summary>Gets or sets the price used for costs and <see cref="MaxCost"/>; <see langword="null"/> to look the model up in <see cref="ModelCatalog"/>.</summary>
     /// <value>The default value is <see langword="null"/>. Binds from <c>Pricing:InputPerMillionTokens</c> and <c>Pricing:OutputPerMillionTokens</c>, both required.</value>
     /// <remarks>A <see cref="ModelPricing"/> is valid however it is made (its prices are never negative), so it needs no check here.</remarks>
     public ModelPricing? Pricing { get; set; }
@@ -239,7 +239,7 @@ public sealed class BatchOptions : IValidatableObject
     [Range(1, 100_000_000)]
     public int? MaxTokensPerRequest { get; set; }
 
-    /// <summary>Gets or sets the most input tokens one call may carry; <see langword="null"/> for the model's context window from <see cref="ModelContextWindows"/>.</summary>
+    /// <summary>Gets or sets the most input tokens one call may carry; <see langword="null"/> for the model's context window from <see cref="ModelCatalog"/>.</summary>
     /// <value>The default value is <see langword="null"/>. Between 1 and 100,000,000.</value>
     /// <remarks>
     /// A call whose input (counted with <see cref="TokenCounter"/>) is larger fails its item with

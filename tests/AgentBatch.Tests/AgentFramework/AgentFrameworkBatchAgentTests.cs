@@ -79,10 +79,17 @@ public sealed class AgentFrameworkBatchAgentTests : IDisposable
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var sentAt = new ConcurrentQueue<DateTimeOffset>();
+        var tenAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var responder = _server.Responder;
         _server.Responder = request =>
         {
+            // Read the clock where the request is answered: the server counts a request before its responder runs.
             sentAt.Enqueue(time.GetUtcNow());
+            if (sentAt.Count == 10)
+            {
+                tenAnswered.TrySetResult();
+            }
+
             return responder(request);
         };
         var template = CreateAgent(routed: true).AsBatchAgent();
@@ -91,7 +98,7 @@ public sealed class AgentFrameworkBatchAgentTests : IDisposable
         {
             RequestsPerMinute = 10,
         });
-        await WaitUntilAsync(() => _server.RequestCount == 10);
+        await tenAnswered.Task.WaitAsync(Signals<int>.Guard);
         time.Advance(TimeSpan.FromSeconds(61));
         var result = await batch.WaitAsync(Signals<int>.Guard);
 
@@ -181,15 +188,5 @@ public sealed class AgentFrameworkBatchAgentTests : IDisposable
             Name = "lookup-agent",
             ChatOptions = new ChatOptions { Instructions = "Look the key up, then answer.", Tools = [lookup], MaxOutputTokens = maxOutputTokens },
         });
-    }
-
-    private static async Task WaitUntilAsync(Func<bool> condition)
-    {
-        var guard = DateTime.UtcNow + Signals<int>.Guard;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < guard, "the condition never became true");
-            await Task.Delay(2);
-        }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.AI;
 using AgentBatch.Testing;
 
 namespace AgentBatch.Tests.Budgets;
@@ -39,15 +40,25 @@ public sealed class ContextWindowTests : IDisposable
         Assert.Equal(1, _server.RequestCount);
     }
 
-    [Theory]
-    [InlineData("gpt-4o-mini-2024-07-18", 128_000)]
-    [InlineData("gpt-4-0613", 8_192)]
-    [InlineData("gpt-4.1", 1_047_576)]
-    [InlineData("o3-mini", 200_000)]
-    public void TryGetContextWindow_MatchesTheModelFamily(string model, int expected)
+    [Fact]
+    public async Task RunBatchAsync_ToolResultLargerThanTheContext_FailsThatItemBeforeTheNextCall()
     {
-        Assert.True(ModelContextWindows.TryGetContextWindow(model, out var tokens));
-        Assert.Equal(expected, tokens);
+        // The tool's result is no text content of the request: it must still be counted against the window.
+        var page = string.Join(' ', Enumerable.Range(0, 12_000).Select(i => $"word{i}"));
+        var fetch = AIFunctionFactory.Create((string url) => url == "big" ? page : "small page", "fetch");
+        _server.Responder = request => request.ToolResultCount == 0
+            ? MockChatReply.CallTools(new MockToolCall("fetch", $$"""{"url":"{{request.LastUserText}}"}"""))
+            : MockChatReply.Answer("read it");
+        var template = new ChatAgent(_server.CreateChatClient("gpt-4"), new ChatAgentOptions { ChatOptions = new ChatOptions { Tools = [fetch] } });
+
+        var result = await new BatchRunner().RunBatchAsync(template, ["big", "small"], s => s, r => r.Text);
+
+        var error = Assert.IsType<ContextWindowExceededException>(result.Items[0].Error);
+        Assert.Equal(8_192, error.ContextWindow);
+        Assert.Equal(1, result.Items[0].Attempts);
+        Assert.Equal("read it", result.Outputs[1]);
+        Assert.DoesNotContain(_server.Requests, r => r.RawBody.Contains("word11999", StringComparison.Ordinal));
+        Assert.Equal(3, _server.RequestCount);
     }
 
     [Fact]

@@ -15,8 +15,8 @@ public sealed class SharpTokenCounterTests
     [InlineData("gpt-4", "cl100k_base")]
     [InlineData("gpt-4-turbo", "cl100k_base")]
     [InlineData("gpt-3.5-turbo", "cl100k_base")]
-    [InlineData("llama3.1:8b", SharpTokenCounter.FallbackEncoding)]
-    [InlineData(null, SharpTokenCounter.FallbackEncoding)]
+    [InlineData("llama3.1:8b", "o200k_base")]
+    [InlineData(null, "o200k_base")]
     public void GetEncodingName_FollowsTheModelFamily(string? model, string expected) =>
         Assert.Equal(expected, SharpTokenCounter.GetEncodingName(model));
 
@@ -72,5 +72,24 @@ public sealed class SharpTokenCounterTests
         Assert.Equal(first, again);
         Assert.Equal(first, copy);
         Assert.InRange(first, 1000, 2000);
+    }
+
+    [Theory]
+    [InlineData("gpt-4o", 1_445)]
+    [InlineData("gpt-4o-mini", 48_169)]
+    [InlineData("gpt-4.1-mini", 2_489)]
+    [InlineData("llava:13b", 1_600)]
+    public void CountInputTokens_AnImageCountsAsTheMostItCanCostOnTheModel(string model, int imageTokens)
+    {
+        var counter = SharpTokenCounter.Default;
+        var options = new ChatOptions { ModelId = model };
+        var text = counter.CountInputTokens([new ChatMessage(ChatRole.User, "what is this?")], options);
+        var withImage = counter.CountInputTokens(
+            [new ChatMessage(ChatRole.User, [new TextContent("what is this?"), new DataContent(new byte[] { 0x89, 0x50, 0x4E, 0x47 }, "image/png")])], options);
+        var withTwoLinks = counter.CountInputTokens(
+            [new ChatMessage(ChatRole.User, [new TextContent("what is this?"), new UriContent("https://example.com/a.jpg", "image/jpeg"), new UriContent("https://example.com/b.jpg", "image/jpeg")])], options);
+
+        Assert.Equal(text + imageTokens, withImage);
+        Assert.Equal(text + (2 * imageTokens), withTwoLinks);
     }
 }

@@ -182,12 +182,15 @@ public sealed class SpendAccountingTests : IDisposable
         var mini = new ChatAgent(_server.CreateChatClient("gpt-4o-mini"));
         var full = new ChatAgent(_server.CreateChatClient("gpt-4o"));
         _server.Responder = request => MockChatReply.Answer("ok") with { PromptTokens = 1000, CompletionTokens = 1000, Model = request.Model };
-        Assert.True(ModelPricingCatalog.TryGetPricing("gpt-4o-mini", out var miniPrice));
-        Assert.True(ModelPricingCatalog.TryGetPricing("gpt-4o", out var fullPrice));
+        var miniPrice = PriceOf("gpt-4o-mini");
+        var fullPrice = PriceOf("gpt-4o");
 
         var result = await new BatchRunner().RunBatchAsync(
             index => index % 2 == 0 ? mini.Clone(index) : full.Clone(index), Enumerable.Range(0, 200).Select(i => $"q{i}"), s => s, r => r.Text, new BatchOptions { MaxConcurrency = 32 });
 
         Assert.All(result.Items, i => Assert.Equal((i.Index % 2 == 0 ? miniPrice : fullPrice).GetCost(1000, 1000), i.Cost));
     }
+
+    private static ModelPricing PriceOf(string model) =>
+        ModelCatalog.TryGetEntry(model, out var entry) ? entry.Pricing : throw new InvalidOperationException($"{model} is not in the catalogue.");
 }

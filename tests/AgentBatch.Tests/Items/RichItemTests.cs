@@ -34,6 +34,23 @@ public sealed class RichItemTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_ImageItemsUnderATokenCap_AreReservedAtWhatAnImageCanCostBeforeSending()
+    {
+        // gpt-4o: an image can cost 1,445 input tokens. Text items fit the cap; an image item cannot, however small its bytes.
+        _server.Responder = _ => MockChatReply.Answer("ok") with { PromptTokens = 20, CompletionTokens = 5 };
+        var template = new ChatAgent(_server.CreateChatClient("gpt-4o"), new ChatAgentOptions { ChatOptions = new ChatOptions { MaxOutputTokens = 50 } });
+        BatchInput[] items = ["first", new ChatMessage(ChatRole.User, [new TextContent("what is this?"), new DataContent(Png, "image/png")]), "last"];
+
+        var result = await new BatchRunner().RunBatchAsync(template, items, item => item, r => r.Text, new BatchOptions { MaxTotalTokens = 1_000, Sequential = true });
+
+        Assert.Equal(BatchItemStatus.Succeeded, result.Items[0].Status);
+        Assert.False(result.Items[1].WasSent);
+        Assert.IsType<BudgetExceededException>(result.Items[1].Error);
+        Assert.DoesNotContain(_server.Requests, r => r.RawBody.Contains("image_url", StringComparison.Ordinal));
+        Assert.True(result.Usage.TotalTokenCount <= 1_000);
+    }
+
+    [Fact]
     public async Task RunBatchAsync_PreparedConversations_AreSentAfterTheInstructionsAsTheyAre()
     {
         var template = new ChatAgent(_server.CreateChatClient(), new ChatAgentOptions { Instructions = "Continue the conversation." });

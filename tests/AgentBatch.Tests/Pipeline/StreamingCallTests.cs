@@ -46,7 +46,7 @@ public sealed class StreamingCallTests : IDisposable
         {
             Assert.Equal(500, i.Usage!.TotalTokenCount);
             Assert.Equal(1, i.Attempts);
-            Assert.Equal(ModelPricingCatalog.TryGetPricing("gpt-4o-mini", out var price) ? price.GetCost(400, 100) : -1, i.Cost);
+            Assert.Equal(ModelCatalog.TryGetEntry("gpt-4o-mini", out var entry) ? entry.Pricing.GetCost(400, 100) : -1, i.Cost);
         });
     }
 
@@ -131,10 +131,19 @@ public sealed class StreamingCallTests : IDisposable
     public async Task StreamedCall_NoFirstUpdateWithinTheAttemptTimeout_IsAbandonedAndRetried()
     {
         var time = new TimerRecordingTimeProvider();
-        var calls = 0;
-        _server.Responder = _ => Interlocked.Increment(ref calls) == 1
-            ? MockChatReply.Answer("too late") with { Delay = TimeSpan.FromMinutes(5) }
-            : MockChatReply.Answer("in time");
+        var firstAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        // By the request's place, not by which responder runs first: the retry can reach the responder before the first request does.
+        _server.Responder = request =>
+        {
+            if (request.Sequence != 0)
+            {
+                return MockChatReply.Answer("in time");
+            }
+
+            firstAnswered.TrySetResult();
+            return MockChatReply.Answer("too late") with { Delay = TimeSpan.FromMinutes(5) };
+        };
         var template = new StreamingAgent(StreamingAgent.Wire(_server.CreateChatClient()));
         var attemptTimeout = TimeSpan.FromSeconds(7);
 
@@ -146,7 +155,7 @@ public sealed class StreamingCallTests : IDisposable
 
         // The first attempt's timer exists once its request is under way; its expiry abandons the attempt.
         await time.TimerCreatedAsync(attemptTimeout);
-        await Eventually(() => _server.RequestCount == 1);
+        await firstAnswered.Task.WaitAsync(Signals<int>.Guard);
         time.Fake.Advance(attemptTimeout);
         var result = await batch.WaitAsync(Signals<int>.Guard);
 
@@ -161,15 +170,22 @@ public sealed class StreamingCallTests : IDisposable
     {
         var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch);
         var sentAt = new System.Collections.Concurrent.ConcurrentQueue<DateTimeOffset>();
+        var twoAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _server.Responder = _ =>
         {
+            // Read the clock where the request is answered: the server counts a request before its responder runs.
             sentAt.Enqueue(time.GetUtcNow());
+            if (sentAt.Count == 2)
+            {
+                twoAnswered.TrySetResult();
+            }
+
             return MockChatReply.Answer("ok");
         };
         var template = new StreamingAgent(StreamingAgent.Wire(_server.CreateChatClient()));
 
         var batch = new BatchRunner(null, time).RunBatchAsync(template, ["a", "b", "c"], s => s, r => r.Text, new BatchOptions { RequestsPerMinute = 2 });
-        await Eventually(() => _server.RequestCount == 2);
+        await twoAnswered.Task.WaitAsync(Signals<int>.Guard);
         time.Advance(TimeSpan.FromSeconds(61));
         var result = await batch.WaitAsync(Signals<int>.Guard);
 
@@ -203,16 +219,5 @@ public sealed class StreamingCallTests : IDisposable
         Assert.Equal(401, Assert.IsType<ClientResultException>(result.Error).Status);
         Assert.Equal(1, _server.RequestCount);
         Assert.Equal(19, result.SkippedCount);
-    }
-
-    private static async Task Eventually(Func<bool> condition)
-    {
-        // Waits for the server to have seen a request; a guard, not a timing assertion.
-        var guard = DateTime.UtcNow + Signals<int>.Guard;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < guard, "the condition never became true");
-            await Task.Delay(2);
-        }
     }
 }

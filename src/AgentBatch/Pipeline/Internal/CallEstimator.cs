@@ -8,7 +8,7 @@ namespace AgentBatch.Internal;
 internal sealed class CallEstimator
 {
     private readonly BatchOptions _options;
-    private readonly ConcurrentDictionary<string, ModelPricing?> _pricingByModel = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, ModelCatalogEntry?> _catalogByModel = new(StringComparer.Ordinal);
 
     // The last client asked for its default model and the answer, as one object: two clients in one batch must never
     // see each other's model (and so each other's price), which two separately written fields would allow.
@@ -48,33 +48,45 @@ internal sealed class CallEstimator
             return pricing;
         }
 
-        return modelId is null
-            ? null
-            : _pricingByModel.GetOrAdd(modelId, static id => ModelPricingCatalog.TryGetPricing(id, out var found) ? found : null);
+        return CatalogEntryOf(modelId)?.Pricing;
     }
+
+    // The catalogue is a scan of prefixes; a batch asks for the same one or two model ids on every call.
+    private ModelCatalogEntry? CatalogEntryOf(string? modelId) =>
+        modelId is null ? null : _catalogByModel.GetOrAdd(modelId, static id => ModelCatalog.TryGetEntry(id, out var found) ? found : null);
 
     /// <summary>Refuses a call whose input cannot fit the model's context window, before anything is sent or reserved.</summary>
     /// <returns>The counted input tokens when the check had to count them (the estimate reuses them), otherwise <see langword="null"/>.</returns>
     /// <exception cref="ContextWindowExceededException">The input is larger than the window.</exception>
     public int? CheckContextWindow(IEnumerable<ChatMessage> messages, ChatOptions? options, string? modelId)
     {
-        var window = _options.MaxInputTokens ?? (ModelContextWindows.TryGetContextWindow(modelId, out var known) ? known : 0);
+        var window = _options.MaxInputTokens ?? CatalogEntryOf(modelId)?.ContextWindow ?? 0;
         if (window == 0)
         {
             return null;
         }
 
-        // A token is at least one character, so text no longer than the window in characters always fits: count only beyond that.
+        // A token is at least one character, so text no longer than the window in characters always fits: count only
+        // beyond that. Anything but text (an image, a tool call or result, tool definitions) has tokens of its own, so
+        // a call carrying any is always counted.
         long characters = options?.Instructions?.Length ?? 0;
+        var textOnly = options?.Tools is not { Count: > 0 };
         foreach (var message in messages)
         {
             foreach (var content in message.Contents)
             {
-                characters += content is TextContent text ? text.Text.Length : 0;
+                if (content is TextContent text)
+                {
+                    characters += text.Text.Length;
+                }
+                else
+                {
+                    textOnly = false;
+                }
             }
         }
 
-        if (characters <= window)
+        if (textOnly && characters <= window)
         {
             return null;
         }
