@@ -8,10 +8,18 @@ namespace AgentBatch.Hosting;
 
 /// <summary>The embedded checkpoint store: one SQLite file, written ahead of <c>results.jsonl</c>.</summary>
 /// <remarks>
+/// <para>
 /// Each result is committed in its own transaction before the worker writes its line, so a process killed at any instant
 /// loses no finished document: on restart the worker rebuilds <c>results.jsonl</c> from this store. The database runs
 /// in write-ahead-log mode; a power loss (not a process crash) may roll back the last commits, whose documents then run
 /// again. Safe for concurrent use.
+/// </para>
+/// <para>
+/// What a run's calls spend against its caps is journaled too (<see cref="OpenSpendLedgerAsync"/>): each reservation is
+/// written before its call is sent and replaced by the call's charge when it settles, so what was in flight when the
+/// process died counts as spent when the run opens again. The store is one worker's: the worker holds its inbox while
+/// it runs, and a reservation found when a run opens can only be a dead process's.
+/// </para>
 /// </remarks>
 public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposable
 {
@@ -30,6 +38,15 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
             key TEXT NOT NULL,
             line TEXT NOT NULL,
             PRIMARY KEY (set_id, key));
+        CREATE TABLE IF NOT EXISTS spend (
+            set_id INTEGER PRIMARY KEY,
+            tokens INTEGER NOT NULL,
+            cost TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS reservations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            set_id INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            cost TEXT NOT NULL);
         """;
 
     private readonly string _connectionString;
@@ -176,6 +193,53 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reservations left by a process that died are charged to the run whole. A run from before the journal existed starts
+    /// from what its recorded results report.
+    /// </remarks>
+    public async ValueTask<SpendLedger> OpenSpendLedgerAsync(DocumentSetCheckpoint run, long? maxTotalTokens, decimal? maxCost, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var setId = ParseId(run);
+        var recorded = await RecordedSpendAsync(run, cancellationToken).ConfigureAwait(false);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = Connections.Writer;
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$set", setId);
+            command.Parameters.AddWithValue("$tokens", recorded.Tokens);
+            command.Parameters.AddWithValue("$cost", Format(recorded.Cost));
+            command.CommandText = "INSERT OR IGNORE INTO spend (set_id, tokens, cost) VALUES ($set, $tokens, $cost)";
+            command.ExecuteNonQuery();
+
+            // What calls in flight had reserved when the process died may have been billed: it is spent.
+            var (tokens, cost) = Spent(connection, transaction, setId);
+            command.CommandText = "SELECT tokens, cost FROM reservations WHERE set_id = $set";
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    tokens += reader.GetInt64(0);
+                    cost += Parse(reader.GetString(1));
+                }
+            }
+
+            command.CommandText = "DELETE FROM reservations WHERE set_id = $set";
+            command.ExecuteNonQuery();
+            SetSpent(connection, transaction, setId, tokens, cost);
+            transaction.Commit();
+            return new JournaledSpendLedger(new Journal(this, setId), maxTotalTokens, maxCost, tokens, cost);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     /// <summary>Closes the store's connections.</summary>
     public void Dispose()
     {
@@ -249,6 +313,57 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
         return new DocumentSetCheckpoint(id.ToString(CultureInfo.InvariantCulture), setName, DocumentSetState.Running, startedAt, run, identity);
     }
 
+    private async Task<(long Tokens, decimal Cost)> RecordedSpendAsync(DocumentSetCheckpoint run, CancellationToken cancellationToken)
+    {
+        var (tokens, cost) = (0L, 0m);
+        await foreach (var result in ReadResultsAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            tokens += result.Usage?.TotalTokens ?? 0;
+            cost += result.Cost ?? 0m;
+        }
+
+        return (tokens, cost);
+    }
+
+    private static (long Tokens, decimal Cost) Spent(SqliteConnection connection, SqliteTransaction? transaction, long setId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT tokens, cost FROM spend WHERE set_id = $set";
+        command.Parameters.AddWithValue("$set", setId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), Parse(reader.GetString(1))) : (0, 0m);
+    }
+
+    private static void SetSpent(SqliteConnection connection, SqliteTransaction? transaction, long setId, long tokens, decimal cost)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO spend (set_id, tokens, cost) VALUES ($set, $tokens, $cost) ON CONFLICT (set_id) DO UPDATE SET tokens = excluded.tokens, cost = excluded.cost";
+        command.Parameters.AddWithValue("$set", setId);
+        command.Parameters.AddWithValue("$tokens", tokens);
+        command.Parameters.AddWithValue("$cost", Format(cost));
+        command.ExecuteNonQuery();
+    }
+
+    private static string Format(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal Parse(string value) => decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a journal write under the write gate, synchronously: a ledger settles without waiting on anything else.</summary>
+    private T Write<T>(Func<SqliteConnection, T> write)
+    {
+        _writeGate.Wait();
+        try
+        {
+            return write(Connections.Writer);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     private (SqliteConnection Writer, SqliteConnection Reader) Open()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
@@ -273,5 +388,44 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
         pragma.CommandText = "PRAGMA synchronous = NORMAL;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>One run's spend journal in this store.</summary>
+    private sealed class Journal(SqliteCheckpointStore store, long setId) : ISpendJournal
+    {
+        public long Reserve(long tokens, decimal cost) => store.Write(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO reservations (set_id, tokens, cost) VALUES ($set, $tokens, $cost); SELECT last_insert_rowid();";
+            command.Parameters.AddWithValue("$set", setId);
+            command.Parameters.AddWithValue("$tokens", tokens);
+            command.Parameters.AddWithValue("$cost", Format(cost));
+            return (long)command.ExecuteScalar()!;
+        });
+
+        public void Settle(long reservationId, long tokens, decimal cost) => store.Write(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM reservations WHERE id = $id";
+            command.Parameters.AddWithValue("$id", reservationId);
+            command.ExecuteNonQuery();
+            Add(connection, transaction, tokens, cost);
+            transaction.Commit();
+            return 0;
+        });
+
+        public void Charge(long tokens, decimal cost) => store.Write(connection =>
+        {
+            Add(connection, null, tokens, cost);
+            return 0;
+        });
+
+        private void Add(SqliteConnection connection, SqliteTransaction? transaction, long tokens, decimal cost)
+        {
+            var (spentTokens, spentCost) = Spent(connection, transaction, setId);
+            SetSpent(connection, transaction, setId, spentTokens + tokens, spentCost + cost);
+        }
     }
 }
