@@ -89,11 +89,12 @@ public sealed partial class PostgreSqlCheckpointStore
                 null,
                 $"""
                 UPDATE {_s}.documents d
-                SET state = 1, owner = @me, lease_until = clock_timestamp() + @lease, fence = d.fence + 1, retry_at = NULL
+                SET state = 1, owner = @me, lease_until = clock_timestamp() + @lease, fence = d.fence + 1, retry_at = NULL, released_by = NULL
                 FROM (
                     SELECT set_id, seq FROM {_s}.documents
                     WHERE set_id = @set AND state < 2
-                      AND ((state = 0 AND (retry_at IS NULL OR retry_at <= clock_timestamp())) OR (state = 1 AND lease_until < clock_timestamp()))
+                      AND ((state = 0 AND (retry_at IS NULL OR retry_at <= clock_timestamp() OR released_by IS DISTINCT FROM @me))
+                           OR (state = 1 AND lease_until < clock_timestamp()))
                     ORDER BY seq
                     LIMIT @count
                     FOR UPDATE SKIP LOCKED) claimable
@@ -157,7 +158,9 @@ public sealed partial class PostgreSqlCheckpointStore
         await ExecuteAsync(
             $"""
             UPDATE {_s}.documents
-            SET state = 0, owner = NULL, lease_until = NULL, retry_at = CASE WHEN @wait > interval '0' THEN clock_timestamp() + @wait END
+            SET state = 0, owner = NULL, lease_until = NULL,
+                retry_at = CASE WHEN @wait > interval '0' THEN clock_timestamp() + @wait END,
+                released_by = CASE WHEN @wait > interval '0' THEN @me END
             WHERE set_id = @set AND key = @key AND state = 1 AND owner = @me AND fence = @fence
             """,
             cancellationToken,
@@ -182,14 +185,15 @@ public sealed partial class PostgreSqlCheckpointStore
                 null,
                 $"""
                 SELECT
-                    count(*) FILTER (WHERE (state = 0 AND (retry_at IS NULL OR retry_at <= now)) OR (state = 1 AND lease_until < now)),
-                    count(*) FILTER (WHERE state = 0 AND retry_at > now),
+                    count(*) FILTER (WHERE (state = 0 AND (retry_at IS NULL OR retry_at <= now OR released_by IS DISTINCT FROM @me)) OR (state = 1 AND lease_until < now)),
+                    count(*) FILTER (WHERE state = 0 AND retry_at > now AND released_by = @me),
                     count(*) FILTER (WHERE state = 1 AND lease_until >= now),
                     count(*) FILTER (WHERE state = 2)
                 FROM {_s}.documents, (SELECT clock_timestamp() AS now) clock
                 WHERE set_id = @set
                 """,
-                ("set", ParseId(run)));
+                ("set", ParseId(run)),
+                ("me", WorkerId));
             var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             await using (reader.ConfigureAwait(false))
             {

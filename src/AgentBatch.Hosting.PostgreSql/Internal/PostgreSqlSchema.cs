@@ -32,7 +32,9 @@ internal static class PostgreSqlSchema
                 finish_until timestamptz NULL,
                 UNIQUE (name, run));
 
-            -- state: 0 pending, 1 leased, 2 recorded. A recorded document's text is dropped: it is never sent again.
+            -- state: 0 pending, 1 leased, 2 recorded. A recorded document's text is dropped: it is never sent again. A document
+            -- given back after a failure that was not its own waits for retry_at before the worker that gave it back (released_by)
+            -- takes it again; any other worker may take it at once.
             CREATE TABLE {s}.documents (
                 set_id bigint NOT NULL REFERENCES {s}.sets (id),
                 seq integer NOT NULL,
@@ -45,6 +47,7 @@ internal static class PostgreSqlSchema
                 lease_until timestamptz NULL,
                 fence bigint NOT NULL DEFAULT 0,
                 retry_at timestamptz NULL,
+                released_by uuid NULL,
                 PRIMARY KEY (set_id, seq),
                 UNIQUE (set_id, key));
             CREATE INDEX documents_open ON {s}.documents (set_id, seq) WHERE state < 2;

@@ -42,9 +42,9 @@ public interface IDocumentLeaseStore : IDocumentCheckpointStore
     /// <returns><see langword="true"/> if recorded now; <see langword="false"/> if the lease ran out or was taken, or a result was recorded already, and nothing was recorded.</returns>
     ValueTask<bool> RecordAsync(DocumentLease lease, DocumentResult result, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives a lease back without a result: the document is leased again, to any worker, once <paramref name="retryAfter"/> has passed.</summary>
+    /// <summary>Gives a lease back without a result: another worker may lease the document at once, this one once <paramref name="retryAfter"/> has passed.</summary>
     /// <param name="lease">The lease.</param>
-    /// <param name="retryAfter">How long the document waits before it may be leased again: zero after a shutdown, the set's retry delay after an outage.</param>
+    /// <param name="retryAfter">How long this worker leaves the document alone: zero after a shutdown, the set's retry delay after a failure that was not the document's, so one pass never sends it twice.</param>
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the lease is given back.</returns>
     ValueTask ReleaseAsync(DocumentLease lease, TimeSpan retryAfter, CancellationToken cancellationToken = default);

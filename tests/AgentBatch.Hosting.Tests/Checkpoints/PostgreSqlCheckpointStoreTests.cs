@@ -116,7 +116,7 @@ public sealed class PostgreSqlCheckpointStoreTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Release_WithARetryDelay_WaitsUntilThen_WithoutOne_IsLeasedAgainAtOnce()
+    public async Task Release_WithARetryDelay_TheSameWorkerWaitsUntilThen_AnotherTakesItAtOnce()
     {
         var (store, run) = await OpenWithDocumentsAsync(2);
         var leases = await store.ClaimAsync(run, 2);
@@ -125,7 +125,10 @@ public sealed class PostgreSqlCheckpointStoreTests : IAsyncLifetime
         await store.ReleaseAsync(leases[1], TimeSpan.Zero);
 
         Assert.Equal(new DocumentSetProgress(1, 1, 0, 0), await store.GetProgressAsync(run));
-        Assert.Equal(leases[1].Document.Key, Assert.Single(await Store().ClaimAsync(run, 10)).Document.Key);
+        Assert.Equal(leases[1].Document.Key, Assert.Single(await store.ClaimAsync(run, 10)).Document.Key);
+        var other = Store();
+        Assert.Equal(new DocumentSetProgress(1, 0, 1, 0), await other.GetProgressAsync(run));
+        Assert.Equal(leases[0].Document.Key, Assert.Single(await other.ClaimAsync(run, 10)).Document.Key);
         Assert.False(await store.TryBeginFinishAsync(run));
     }
 
