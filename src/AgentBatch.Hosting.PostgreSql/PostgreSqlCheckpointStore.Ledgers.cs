@@ -128,8 +128,10 @@ public sealed partial class PostgreSqlCheckpointStore
         }
     }
 
-    internal void QueueReconcile(long id, long tokens) =>
-        _writes.Enqueue($"UPDATE {_s}.rate_window SET tokens = @tokens, at = clock_timestamp() WHERE id = @id", ("tokens", tokens), ("id", id));
+    internal void QueueReconcile(long id, long tokens, TimeSpan took) =>
+        _writes.Enqueue($"UPDATE {_s}.rate_window SET tokens = @tokens, at = at + @took WHERE id = @id", ("tokens", tokens), ("took", took), ("id", id));
+
+    internal TimeProvider TimeProvider => _timeProvider;
 
     /// <summary>Waits a poll interval before a shared ledger looks again.</summary>
     internal Task WaitForRoomAsync(CancellationToken cancellationToken) => WaitForRoomAsync(_options.PollInterval, cancellationToken);

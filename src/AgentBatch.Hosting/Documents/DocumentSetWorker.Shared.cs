@@ -36,12 +36,16 @@ public sealed partial class DocumentSetWorker
             await store.AddDocumentsAsync(run, () => _reader.Read(set).Select(static d => new SetDocument(d.Key, d.Name, d.Text, d.Problem)), stoppingToken).ConfigureAwait(false);
             Log.SetStarted(_logger, set.Name, run.RunNumber, set.Manifest.Priority, profileName, 0);
             var options = await SetOptionsAsync(run, stoppingToken).ConfigureAwait(false);
+
+            // Once the batch stops (a spent cap, a refused key, an open circuit), what it reads it only skips: stop leasing,
+            // or the documents this worker skips and gives back would go round the workers that are stopping too.
+            using var batchStopped = new CancellationTokenSource();
             var outcome = await _setBatch.RunAsync(
                 set.Name,
                 profileName,
                 profile,
                 options,
-                LeaseAsync(store, run, ClaimSize(options), stoppingToken),
+                LeaseAsync(store, run, ClaimSize(options), batchStopped.Token, stoppingToken),
                 static lease => new DocumentItem(lease.Document.Key, lease.Document.Name, lease.Document.Text, lease.Document.Problem),
                 async (lease, result) =>
                 {
@@ -50,7 +54,15 @@ public sealed partial class DocumentSetWorker
                         Log.LeaseLost(_logger, set.Name, lease.Document.Name);
                     }
                 },
-                (lease, item) => store.ReleaseAsync(lease, item.Status == BatchItemStatus.Canceled ? TimeSpan.Zero : _options.SetRetryDelay, CancellationToken.None),
+                (lease, item) =>
+                {
+                    if (!item.WasSent)
+                    {
+                        batchStopped.Cancel();
+                    }
+
+                    return store.ReleaseAsync(lease, item.Status == BatchItemStatus.Canceled ? TimeSpan.Zero : _options.SetRetryDelay, CancellationToken.None);
+                },
                 _abort.Token,
                 stoppingToken).ConfigureAwait(false);
             if (KeepsSetOpen(set, outcome) is { } unfinished)
@@ -86,13 +98,13 @@ public sealed partial class DocumentSetWorker
     /// other workers hold leases, waits and tries again, so a dead worker's documents are taken over here.
     /// </summary>
     private async IAsyncEnumerable<DocumentLease> LeaseAsync(
-        IDocumentLeaseStore store, DocumentSetCheckpoint run, int claimSize, [EnumeratorCancellation] CancellationToken stoppingToken)
+        IDocumentLeaseStore store, DocumentSetCheckpoint run, int claimSize, CancellationToken batchStopped, [EnumeratorCancellation] CancellationToken stoppingToken)
     {
         var claimed = new Queue<DocumentLease>();
         var recheck = store.LeaseDuration / 3 < _options.PollInterval ? store.LeaseDuration / 3 : _options.PollInterval;
         try
         {
-            while (!stoppingToken.IsCancellationRequested)
+            while (!stoppingToken.IsCancellationRequested && !batchStopped.IsCancellationRequested)
             {
                 if (claimed.Count == 0)
                 {

@@ -1,0 +1,194 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using AgentBatch.Testing;
+using Xunit.Abstractions;
+
+namespace AgentBatch.Hosting.Tests;
+
+/// <summary>
+/// Three DocumentWorker processes on one inbox and one PostgreSQL database, against one mock endpoint: one killed mid-set
+/// and restarted, one rate budget, one spend cap. Each worker calls with a key of its own, so every request says who sent it.
+/// </summary>
+public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
+
+    [Fact]
+    public async Task ThreeWorkers_OneKilledMidSetAndRestarted_EveryDocumentOneResultLine_NoRecordedDocumentSentAgain()
+    {
+        const int DocumentCount = 400;
+        var firstSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sentByVictim = 0;
+        using var bed = new WorkerTestBed(request =>
+        {
+            if (request.ApiKey == "worker-1" && Interlocked.Increment(ref sentByVictim) == 40)
+            {
+                firstSent.TrySetResult();
+            }
+
+            return MockChatServer.EchoResponder(request) with { Delay = TimeSpan.FromMilliseconds(10) };
+        });
+        bed.AddFolderSet("kill", Enumerable.Range(1, DocumentCount).ToDictionary(i => $"doc-{i:D3}.txt", i => $"Document number {i}."));
+        var environment = await EnvironmentAsync(bed);
+
+        var workers = new List<WorkerProcess>();
+        try
+        {
+            for (var i = 1; i <= 3; i++)
+            {
+                workers.Add(WorkerProcess.Start(bed.Root, With(environment, "AgentBatch__ApiKey", $"worker-{i}")));
+            }
+
+            // Killed mid-set, with calls in flight: no shutdown code runs.
+            await firstSent.Task.WaitAsync(Eventually.Guard);
+            await workers[0].KillAsync();
+            var killedAt = Stopwatch.GetTimestamp();
+            var sentBeforeKill = bed.Server.RequestCount;
+            workers.Add(WorkerProcess.Start(bed.Root, With(environment, "AgentBatch__ApiKey", "worker-1-again")));
+
+            foreach (var worker in workers.Skip(1))
+            {
+                await worker.WaitForExitAsync();
+                Assert.True(worker.ExitCode == 0, $"A worker exited with {worker.ExitCode}:\n{worker.Output}");
+            }
+
+            var requests = bed.Server.Requests;
+            var byDocument = requests.GroupBy(r => WorkerTestBed.DocumentName(r.LastUserText)).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Sequence).ToList());
+            var resent = byDocument.Where(d => d.Value.Count > 1).ToList();
+            output.WriteLine($"{requests.Count} requests for {DocumentCount} documents; {resent.Count} sent twice; {sentBeforeKill} sent before the kill");
+
+            // Only what the killed worker had in flight is sent again, once, by another worker: at most its concurrency.
+            Assert.Equal(DocumentCount, byDocument.Count);
+            Assert.InRange(resent.Count, 0, 4);
+            Assert.All(resent, d =>
+            {
+                Assert.Equal(2, d.Value.Count);
+                Assert.Equal("worker-1", d.Value[0].ApiKey);
+                Assert.NotEqual("worker-1", d.Value[1].ApiKey);
+            });
+            Assert.Equal(DocumentCount + resent.Count, requests.Count);
+            Assert.All(new[] { "worker-2", "worker-3" }, key => Assert.Contains(requests, r => r.ApiKey == key));
+            output.WriteLine($"after the kill, all workers exited {Stopwatch.GetElapsedTime(killedAt).TotalSeconds:F1} s later (lease {Lease.TotalSeconds:F0} s)");
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Dispose();
+            }
+        }
+
+        var results = bed.Results("kill");
+        Assert.Equal(DocumentCount, results.Count);
+        Assert.Equal(DocumentCount, results.Select(r => r.Key).Distinct().Count());
+        Assert.All(results, r => Assert.Equal(BatchItemStatus.Succeeded, r.Status));
+        Assert.Equal((DocumentCount, DocumentCount), (bed.Summary("kill").Total, bed.Summary("kill").Succeeded));
+        Assert.True(Directory.Exists(Path.Combine(bed.Processed, "kill")));
+    }
+
+    [Fact]
+    public async Task ThreeWorkers_OneRateBudget_UseNearlyAllOfTheProvidersLimit_WithoutA429()
+    {
+        // The provider allows 4,500 tokens in any 4 seconds; every call reports 150 (100 in, 50 out) and is estimated a
+        // little higher (its input, some 25 tokens, plus 130 output tokens), so the workers pace on estimates and settle on
+        // what was reported.
+        var window = TimeSpan.FromSeconds(4);
+        const int Limit = 4_500;
+        const int DocumentCount = 180;
+        var provider = new MockTokenRateLimit(Limit, window: window);
+        var served = new ConcurrentQueue<(long At, int Tokens)>();
+        var limited = provider.Wrap(_ => MockChatReply.Answer("ok") with { PromptTokens = 100, CompletionTokens = 50 });
+        using var bed = new WorkerTestBed(request =>
+        {
+            var reply = limited(request);
+            if (reply.StatusCode == 200)
+            {
+                served.Enqueue((Stopwatch.GetTimestamp(), 150));
+            }
+
+            return reply;
+        });
+        bed.AddFolderSet("paced", Enumerable.Range(1, DocumentCount).ToDictionary(i => $"doc-{i:D3}.txt", i => $"Document number {i}."));
+        var environment = await EnvironmentAsync(bed);
+        environment["AgentBatch__TokensPerMinute"] = Limit.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        environment["AgentBatch__PostgreSql__RateWindow"] = "00:00:04";
+        environment["AgentBatch__PostgreSql__PollInterval"] = "00:00:00.020";
+        environment["AgentBatch__Worker__Profiles__default__MaxOutputTokens"] = "130";
+
+        await RunThreeAsync(bed, environment, expectedExitCode: 0);
+
+        Assert.Equal(0, provider.RejectedCount);
+        Assert.Equal(DocumentCount, bed.Results("paced").Count);
+
+        // Over the whole windows from the first reply on, the workers together used at least 95% of what was allowed.
+        var times = served.Select(s => s.At).Order().ToList();
+        var start = times[0];
+        var windows = (int)(Stopwatch.GetElapsedTime(start, times[^1]) / window);
+        Assert.True(windows >= 3, $"only {windows} whole windows");
+        var used = served.Where(s => Stopwatch.GetElapsedTime(start, s.At) < window * windows).Sum(s => s.Tokens);
+        var share = used / (double)(Limit * windows);
+        output.WriteLine($"{used} tokens in {windows} windows of {window.TotalSeconds} s: {share:P1} of the limit, {provider.RejectedCount} x 429");
+        Assert.InRange(share, 0.95, 1.0);
+    }
+
+    [Fact]
+    public async Task ThreeWorkers_OneSpendCap_TogetherNeverSpendPastIt_AndTheRestStaysPending()
+    {
+        // Each call reports 150 tokens and reserves its input plus 200 output tokens: the cap pays for about 40 calls.
+        const int Cap = 6_000;
+        var servedTokens = 0;
+        using var bed = new WorkerTestBed(request =>
+        {
+            Interlocked.Add(ref servedTokens, 150);
+            return MockChatReply.Answer("ok") with { PromptTokens = 100, CompletionTokens = 50, Delay = TimeSpan.FromMilliseconds(5) };
+        });
+        bed.AddFolderSet("capped", Enumerable.Range(1, 150).ToDictionary(i => $"doc-{i:D3}.txt", i => $"Document number {i}."));
+        var environment = await EnvironmentAsync(bed);
+        environment["AgentBatch__MaxTotalTokens"] = Cap.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        await RunThreeAsync(bed, environment, expectedExitCode: 1);
+
+        var spent = Volatile.Read(ref servedTokens);
+        output.WriteLine($"{spent} tokens spent by three workers under a shared cap of {Cap}; {bed.Server.RequestCount} requests");
+        Assert.InRange(spent, Cap * 0.9, Cap);
+        Assert.Equal(bed.Server.RequestCount, bed.Server.Requests.Select(r => r.LastUserText).Distinct().Count());
+        Assert.True(Directory.Exists(Path.Combine(bed.Inbox, "capped")));
+        Assert.Equal(3, bed.Server.Requests.Select(r => r.ApiKey).Distinct().Count());
+    }
+
+    private static async Task RunThreeAsync(WorkerTestBed bed, Dictionary<string, string> environment, int expectedExitCode)
+    {
+        var workers = Enumerable.Range(1, 3).Select(i => WorkerProcess.Start(bed.Root, With(environment, "AgentBatch__ApiKey", $"worker-{i}"))).ToList();
+        try
+        {
+            foreach (var worker in workers)
+            {
+                await worker.WaitForExitAsync();
+                Assert.True(worker.ExitCode == expectedExitCode, $"A worker exited with {worker.ExitCode}:\n{worker.Output}");
+            }
+        }
+        finally
+        {
+            foreach (var worker in workers)
+            {
+                worker.Dispose();
+            }
+        }
+    }
+
+    private static async Task<Dictionary<string, string>> EnvironmentAsync(WorkerTestBed bed) => new()
+    {
+        ["AgentBatch__Endpoint"] = bed.Server.Endpoint.ToString(),
+        ["AgentBatch__MaxConcurrency"] = "4",
+        ["AgentBatch__Worker__InboxPath"] = bed.Inbox,
+        ["AgentBatch__Worker__OutputPath"] = bed.Output,
+        ["AgentBatch__Worker__ExitWhenIdle"] = "true",
+        ["AgentBatch__Worker__PollInterval"] = "00:00:00.200",
+        ["AgentBatch__PostgreSql__ConnectionString"] = await PostgreSqlServer.ConnectionStringAsync(),
+        ["AgentBatch__PostgreSql__Schema"] = PostgreSqlServer.NewSchema(),
+        ["AgentBatch__PostgreSql__LeaseDuration"] = Lease.ToString(),
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
+    private static Dictionary<string, string> With(Dictionary<string, string> environment, string name, string value) => new(environment) { [name] = value };
+}
