@@ -26,7 +26,7 @@ namespace AgentBatch.Hosting;
 /// by whichever worker comes first. Safe for concurrent use. The connection string is never logged.
 /// </para>
 /// </remarks>
-public sealed partial class PostgreSqlCheckpointStore : IDocumentLeaseStore, IAsyncDisposable, IDisposable
+public sealed partial class PostgreSqlCheckpointStore : IDocumentLeaseStore, IBatchCheckpointStore, IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource _dataSource;
     private readonly AgentBatchPostgreSqlOptions _options;
@@ -211,6 +211,45 @@ public sealed partial class PostgreSqlCheckpointStore : IDocumentLeaseStore, IAs
         {
             await SetStateAsync(connection, null, run, state, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A resumable batch's entries (<see cref="BatchCheckpoint{TItem}"/>) are shared like the sets: a rerun on any machine resumes it.</remarks>
+    public async IAsyncEnumerable<BatchCheckpointEntry> ReadAsync(string runKey, string fingerprint, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = Command(connection, null, $"SELECT entry FROM {_s}.batch_items WHERE run_key = @run AND fingerprint = @fingerprint", ("run", runKey), ("fingerprint", fingerprint));
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return JsonSerializer.Deserialize(reader.GetString(0), PostgreSqlJsonContext.Default.BatchCheckpointEntry)
+                        ?? throw new InvalidDataException($"The PostgreSQL store holds an empty entry for run '{runKey}'.");
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RecordAsync(string runKey, string fingerprint, BatchCheckpointEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ArgumentNullException.ThrowIfNull(entry);
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(
+            $"INSERT INTO {_s}.batch_items (run_key, fingerprint, item_key, entry) VALUES (@run, @fingerprint, @key, @entry) ON CONFLICT DO NOTHING",
+            cancellationToken,
+            ("run", runKey),
+            ("fingerprint", fingerprint),
+            ("key", entry.ItemKey),
+            ("entry", JsonSerializer.Serialize(entry, PostgreSqlJsonContext.Default.BatchCheckpointEntry))).ConfigureAwait(false);
     }
 
     /// <summary>Stops renewing this worker's leases and writes what is still queued (settlements of calls); its unfinished leases then run out.</summary>

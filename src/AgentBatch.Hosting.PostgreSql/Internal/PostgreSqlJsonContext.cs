@@ -9,6 +9,7 @@ namespace AgentBatch.Hosting.PostgreSql.Internal;
     UseStringEnumConverter = true,
     PropertyNameCaseInsensitive = true)]
 [JsonSerializable(typeof(DocumentResult))]
+[JsonSerializable(typeof(BatchCheckpointEntry))]
 internal sealed partial class PostgreSqlJsonContext : JsonSerializerContext
 {
 }

@@ -61,6 +61,14 @@ internal static class PostgreSqlSchema
                 PRIMARY KEY (set_id, key));
             CREATE INDEX results_in_order ON {s}.results (set_id, recorded);
 
+            -- A resumable batch's final results (BatchCheckpoint), by run, fingerprint and item.
+            CREATE TABLE {s}.batch_items (
+                run_key text NOT NULL,
+                fingerprint text NOT NULL,
+                item_key text NOT NULL,
+                entry text NOT NULL,
+                PRIMARY KEY (run_key, fingerprint, item_key));
+
             CREATE TABLE {s}.spend_accounts (
                 name text PRIMARY KEY,
                 tokens bigint NOT NULL DEFAULT 0,

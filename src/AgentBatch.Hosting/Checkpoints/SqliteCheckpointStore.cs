@@ -21,7 +21,7 @@ namespace AgentBatch.Hosting;
 /// it runs, and a reservation found when a run opens can only be a dead process's.
 /// </para>
 /// </remarks>
-public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposable
+public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IBatchCheckpointStore, IDisposable
 {
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -42,6 +42,12 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
             set_id INTEGER PRIMARY KEY,
             tokens INTEGER NOT NULL,
             cost TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS batch_items (
+            run_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            item_key TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            PRIMARY KEY (run_key, fingerprint, item_key));
         CREATE TABLE IF NOT EXISTS reservations (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
             set_id INTEGER NOT NULL,
@@ -233,6 +239,57 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
             SetSpent(connection, transaction, setId, tokens, cost);
             transaction.Commit();
             return new JournaledSpendLedger(new Journal(this, setId), maxTotalTokens, maxCost, tokens, cost);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A resumable batch's entries (<see cref="BatchCheckpoint{TItem}"/>) live beside the worker's sets, in a table of their own.</remarks>
+    public async IAsyncEnumerable<BatchCheckpointEntry> ReadAsync(string runKey, string fingerprint, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _ = Connections;
+        var connection = OpenConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT entry FROM batch_items WHERE run_key = $run AND fingerprint = $fingerprint";
+            command.Parameters.AddWithValue("$run", runKey);
+            command.Parameters.AddWithValue("$fingerprint", fingerprint);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return JsonSerializer.Deserialize(reader.GetString(0), HostingJsonContext.Default.BatchCheckpointEntry)
+                        ?? throw new InvalidDataException($"The checkpoint store '{DatabasePath}' holds an empty entry for run '{runKey}'.");
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RecordAsync(string runKey, string fingerprint, BatchCheckpointEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ArgumentNullException.ThrowIfNull(entry);
+        var json = JsonSerializer.Serialize(entry, HostingJsonContext.Default.BatchCheckpointEntry);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Connections.Writer.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO batch_items (run_key, fingerprint, item_key, entry) VALUES ($run, $fingerprint, $key, $entry)";
+            command.Parameters.AddWithValue("$run", runKey);
+            command.Parameters.AddWithValue("$fingerprint", fingerprint);
+            command.Parameters.AddWithValue("$key", entry.ItemKey);
+            command.Parameters.AddWithValue("$entry", json);
+            command.ExecuteNonQuery();
         }
         finally
         {

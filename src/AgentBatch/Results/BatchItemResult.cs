@@ -77,6 +77,9 @@ public class BatchItemResult<TOutput>
     /// </remarks>
     public bool IsFinal { get; }
 
+    /// <summary>Gets the constructor's <c>failedOnItsOwn</c> again, for a copy of this result.</summary>
+    internal bool FailedOnItsOwn => IsFinal || Status != BatchItemStatus.Failed;
+
     /// <summary>Gets how long the item took, from its start to its result.</summary>
     public TimeSpan Duration { get; }
 
