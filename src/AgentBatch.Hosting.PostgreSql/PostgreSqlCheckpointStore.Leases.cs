@@ -176,31 +176,22 @@ public sealed partial class PostgreSqlCheckpointStore
     {
         ArgumentNullException.ThrowIfNull(run);
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            // A lease that ran out is as good as pending: the next claim takes it.
-            using var command = Command(
-                connection,
-                null,
-                $"""
-                SELECT
-                    count(*) FILTER (WHERE (state = 0 AND (retry_at IS NULL OR retry_at <= now OR released_by IS DISTINCT FROM @me)) OR (state = 1 AND lease_until < now)),
-                    count(*) FILTER (WHERE state = 0 AND retry_at > now AND released_by = @me),
-                    count(*) FILTER (WHERE state = 1 AND lease_until >= now),
-                    count(*) FILTER (WHERE state = 2)
-                FROM {_s}.documents, (SELECT clock_timestamp() AS now) clock
-                WHERE set_id = @set
-                """,
-                ("set", ParseId(run)),
-                ("me", WorkerId));
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                return new DocumentSetProgress((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3));
-            }
-        }
+
+        // A lease that ran out is as good as pending: the next claim takes it.
+        return await ReadRowAsync(
+            $"""
+            SELECT
+                count(*) FILTER (WHERE (state = 0 AND (retry_at IS NULL OR retry_at <= now OR released_by IS DISTINCT FROM @me)) OR (state = 1 AND lease_until < now)),
+                count(*) FILTER (WHERE state = 0 AND retry_at > now AND released_by = @me),
+                count(*) FILTER (WHERE state = 1 AND lease_until >= now),
+                count(*) FILTER (WHERE state = 2)
+            FROM {_s}.documents, (SELECT clock_timestamp() AS now) clock
+            WHERE set_id = @set
+            """,
+            static reader => new DocumentSetProgress((int)reader.GetInt64(0), (int)reader.GetInt64(1), (int)reader.GetInt64(2), (int)reader.GetInt64(3)),
+            cancellationToken,
+            ("set", ParseId(run)),
+            ("me", WorkerId)).ConfigureAwait(false);
     }
 
     /// <inheritdoc />

@@ -57,28 +57,17 @@ public sealed partial class PostgreSqlCheckpointStore
     internal async Task<(long? Id, SpendFigures Figures)> TryReserveSpendAsync(string account, CallEstimate estimate, long? maxTokens, decimal? maxCost, CancellationToken cancellationToken)
     {
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            using var command = Command(
-                connection,
-                null,
-                $"SELECT * FROM {_s}.spend_reserve(@account, @lease, @me, @tokens, @cost, @maxTokens, @maxCost)",
-                ("account", account),
-                ("lease", _options.LeaseDuration),
-                ("me", WorkerId),
-                ("tokens", estimate.Tokens),
-                ("cost", estimate.Cost),
-                ("maxTokens", (object?)maxTokens ?? DBNull.Value),
-                ("maxCost", (object?)maxCost ?? DBNull.Value));
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                var figures = new SpendFigures(reader.GetInt64(1), reader.GetDecimal(2), reader.GetInt64(3), reader.GetDecimal(4), reader.GetInt64(5));
-                return (reader.IsDBNull(0) ? null : reader.GetInt64(0), figures);
-            }
-        }
+        return await ReadRowAsync(
+            $"SELECT * FROM {_s}.spend_reserve(@account, @lease, @me, @tokens, @cost, @maxTokens, @maxCost)",
+            static reader => (reader.IsDBNull(0) ? (long?)null : reader.GetInt64(0), new SpendFigures(reader.GetInt64(1), reader.GetDecimal(2), reader.GetInt64(3), reader.GetDecimal(4), reader.GetInt64(5))),
+            cancellationToken,
+            ("account", account),
+            ("lease", _options.LeaseDuration),
+            ("me", WorkerId),
+            ("tokens", estimate.Tokens),
+            ("cost", estimate.Cost),
+            ("maxTokens", (object?)maxTokens ?? DBNull.Value),
+            ("maxCost", (object?)maxCost ?? DBNull.Value)).ConfigureAwait(false);
     }
 
     internal void QueueSettle(string account, BudgetReservation reservation, long tokens, decimal cost) =>
@@ -107,25 +96,15 @@ public sealed partial class PostgreSqlCheckpointStore
     internal async Task<(long? Id, TimeSpan Wait)> TryAcquireRateAsync(string ledger, long tokens, int? tokensPerMinute, int? requestsPerMinute, CancellationToken cancellationToken)
     {
         await StartAsync(cancellationToken).ConfigureAwait(false);
-        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            using var command = Command(
-                connection,
-                null,
-                $"SELECT * FROM {_s}.rate_acquire(@ledger, @tokens, @tpm, @rpm, @window)",
-                ("ledger", ledger),
-                ("tokens", tokens),
-                ("tpm", (object?)(long?)tokensPerMinute ?? DBNull.Value),
-                ("rpm", (object?)(long?)requestsPerMinute ?? DBNull.Value),
-                ("window", _options.RateWindow));
-            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-            await using (reader.ConfigureAwait(false))
-            {
-                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                return reader.IsDBNull(0) ? (null, TimeSpan.FromMilliseconds(reader.GetDouble(1))) : (reader.GetInt64(0), TimeSpan.Zero);
-            }
-        }
+        return await ReadRowAsync(
+            $"SELECT * FROM {_s}.rate_acquire(@ledger, @tokens, @tpm, @rpm, @window)",
+            static reader => reader.IsDBNull(0) ? ((long?)null, TimeSpan.FromMilliseconds(reader.GetDouble(1))) : (reader.GetInt64(0), TimeSpan.Zero),
+            cancellationToken,
+            ("ledger", ledger),
+            ("tokens", tokens),
+            ("tpm", (object?)(long?)tokensPerMinute ?? DBNull.Value),
+            ("rpm", (object?)(long?)requestsPerMinute ?? DBNull.Value),
+            ("window", _options.RateWindow)).ConfigureAwait(false);
     }
 
     internal void QueueReconcile(long id, long tokens, TimeSpan took) =>

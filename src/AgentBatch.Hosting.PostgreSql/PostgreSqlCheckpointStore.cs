@@ -403,6 +403,22 @@ public sealed partial class PostgreSqlCheckpointStore : IDocumentLeaseStore, IBa
         }
     }
 
+    /// <summary>Runs <paramref name="sql"/> on a connection of its own and reads its one row with <paramref name="read"/>.</summary>
+    private async Task<T> ReadRowAsync<T>(string sql, Func<NpgsqlDataReader, T> read, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
+    {
+        var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = Command(connection, null, sql, parameters);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                return read(reader);
+            }
+        }
+    }
+
     private async Task<object?> ScalarAsync(string sql, CancellationToken cancellationToken, params (string Name, object Value)[] parameters)
     {
         var connection = await _dataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
