@@ -16,8 +16,34 @@ internal sealed class AdvancingTimeProvider : TimeProvider
     /// <summary>Gets the number of timers created so far.</summary>
     public int TimersCreated { get; private set; }
 
-    /// <summary>Gets or sets a value indicating whether created timers move the clock; off, the test moves it with <see cref="FakeTimeProvider.Advance"/>.</summary>
-    public bool Advancing { get; set; } = true;
+    private readonly List<DateTimeOffset> _held = [];
+    private bool _advancing = true;
+
+    /// <summary>Stops the clock: timers created from now on wait until <see cref="Release"/>.</summary>
+    public void Hold()
+    {
+        lock (_gate)
+        {
+            _advancing = false;
+        }
+    }
+
+    /// <summary>Lets the clock move again, at once to the latest due time of the timers created while it was held.</summary>
+    public void Release()
+    {
+        DateTimeOffset? latest;
+        lock (_gate)
+        {
+            _advancing = true;
+            latest = _held.Count == 0 ? null : _held.Max();
+            _held.Clear();
+        }
+
+        if (latest is { } due)
+        {
+            MoveTo(due);
+        }
+    }
 
     public override long TimestampFrequency => Fake.TimestampFrequency;
 
@@ -30,14 +56,25 @@ internal sealed class AdvancingTimeProvider : TimeProvider
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {
         var timer = Fake.CreateTimer(callback, state, dueTime, period);
+        if (dueTime <= TimeSpan.Zero || dueTime == Timeout.InfiniteTimeSpan)
+        {
+            return timer;
+        }
+
+        bool advancing;
         DateTimeOffset due;
         lock (_gate)
         {
             TimersCreated++;
             due = Fake.GetUtcNow() + dueTime;
+            advancing = _advancing;
+            if (!advancing)
+            {
+                _held.Add(due);
+            }
         }
 
-        if (Advancing && dueTime > TimeSpan.Zero && dueTime != Timeout.InfiniteTimeSpan)
+        if (advancing)
         {
             ThreadPool.QueueUserWorkItem(_ => MoveTo(due));
         }

@@ -26,6 +26,9 @@ internal sealed class OpenBatch
     /// <summary>Gets or sets the provider's id, once known.</summary>
     public string? Id { get; set; }
 
+    /// <summary>Gets the task that completes when the batch has been created (<see langword="true"/>) or could not be (<see langword="false"/>).</summary>
+    public TaskCompletionSource<bool> Created { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Gets the calls waiting for their results, by custom id.</summary>
     public Dictionary<string, PendingCall> Calls { get; } = new(StringComparer.Ordinal);
 

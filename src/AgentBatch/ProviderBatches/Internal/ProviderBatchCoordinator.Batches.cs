@@ -51,8 +51,11 @@ internal sealed partial class ProviderBatchCoordinator
 
             if (_options.Store is { } recordStore && _options.RunId is { } recordRun)
             {
-                await recordStore.SetBatchIdAsync(recordRun, batch.Key, created.Id, closing).ConfigureAwait(false);
+                // The batch exists and is paid for: its id is saved even when the run is ending, so a restart finds it.
+                await recordStore.SetBatchIdAsync(recordRun, batch.Key, created.Id, CancellationToken.None).ConfigureAwait(false);
             }
+
+            batch.Created.TrySetResult(true);
 
             if (_logger.IsEnabled(LogLevel.Information))
             {
@@ -64,6 +67,7 @@ internal sealed partial class ProviderBatchCoordinator
         }
         catch (Exception ex) when (!closing.IsCancellationRequested)
         {
+            batch.Created.TrySetResult(false);
             Log.ProviderBatchSubmitFailed(_logger, batch.Client.ProviderName, calls.Count, ex.GetType().Name);
             FailWaiting(batch, ex);
             return;
@@ -71,6 +75,7 @@ internal sealed partial class ProviderBatchCoordinator
         catch (OperationCanceledException)
         {
             // The run ended: its items stopped waiting already.
+            batch.Created.TrySetResult(false);
             return;
         }
         finally
@@ -156,11 +161,7 @@ internal sealed partial class ProviderBatchCoordinator
                 await Task.Delay(wait, _timeProvider, closing).ConfigureAwait(false);
             }
 
-            await foreach (var result in batch.Client.GetResultsAsync(batch.Id!, closing).ConfigureAwait(false))
-            {
-                Deliver(batch, result);
-            }
-
+            await CollectAsync(batch, closing).ConfigureAwait(false);
             Log.ProviderBatchEnded(_logger, batch.Id!, status.State, status.Succeeded, status.Errored, status.Expired, status.Canceled);
             AgentBatchMetrics.ProviderBatchEnded(status.State);
             EndBatch(batch, status);
@@ -173,6 +174,27 @@ internal sealed partial class ProviderBatchCoordinator
         {
             Log.ProviderBatchPollFailed(_logger, batch.Id ?? batch.Key, ex.GetType().Name);
             FailWaiting(batch, ex);
+        }
+    }
+
+    /// <summary>Answers the calls of an ended batch from its results.</summary>
+    /// <remarks>
+    /// The collection counts as busy until every result is delivered: an item answered first (retried, or making its next
+    /// tool call) must not have its new request submitted alone before the others of the batch are answered too.
+    /// </remarks>
+    private async Task CollectAsync(OpenBatch batch, CancellationToken cancellationToken)
+    {
+        Enter();
+        try
+        {
+            await foreach (var result in batch.Client.GetResultsAsync(batch.Id!, cancellationToken).ConfigureAwait(false))
+            {
+                Deliver(batch, result);
+            }
+        }
+        finally
+        {
+            Exit();
         }
     }
 
@@ -324,7 +346,7 @@ internal sealed partial class ProviderBatchCoordinator
         lock (_gate)
         {
             _closed = true;
-            left = _open.Where(static b => b.Id is not null && !b.Ended && (b.Abandoned || b.Calls.Count > 0)).ToList();
+            left = _open.Where(static b => !b.Ended && (b.Abandoned || b.Calls.Count > 0)).ToList();
             work = [.. _work];
         }
 
@@ -332,6 +354,12 @@ internal sealed partial class ProviderBatchCoordinator
         {
             foreach (var batch in left)
             {
+                // A batch being created is cancelled once it exists: until then there is nothing to cancel.
+                if (!await batch.Created.Task.ConfigureAwait(false))
+                {
+                    continue;
+                }
+
                 try
                 {
                     await batch.Client.CancelAsync(batch.Id!, CancellationToken.None).ConfigureAwait(false);

@@ -73,6 +73,7 @@ internal sealed partial class ProviderBatchCoordinator
             Id = batchId,
             Unclaimed = new HashSet<string>(record.Requests.Select(static r => r.CustomId), StringComparer.Ordinal),
         };
+        batch.Created.TrySetResult(true);
         _open.Add(batch);
         Log.ProviderBatchReattached(_logger, client.ProviderName, batchId, record.Requests.Count);
         Track(Task.Run(() => WatchAsync(batch, pollAtOnce: true)));
