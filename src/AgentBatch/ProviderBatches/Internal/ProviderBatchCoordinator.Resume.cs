@@ -38,7 +38,9 @@ internal sealed partial class ProviderBatchCoordinator
             batch = recorded.Attached ??= Reattach(client, recorded.Record, batchId);
             call.CustomId = customId;
             call.ReleaseRequest();
-            if (!batch.Ended)
+
+            // Its result may have come already, while the batch's other results are still being read.
+            if (batch.Kept?.Remove(customId, out kept) != true && !batch.Ended)
             {
                 batch.Unclaimed!.Remove(customId);
                 batch.Calls[customId] = call;
@@ -48,8 +50,6 @@ internal sealed partial class ProviderBatchCoordinator
                 FlushIfQuiet();
                 return true;
             }
-
-            batch.Kept?.Remove(customId, out kept);
         }
 
         // The batch has ended and been read already: the call is answered at once.
