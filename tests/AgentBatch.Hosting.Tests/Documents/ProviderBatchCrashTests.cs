@@ -2,11 +2,34 @@ using System.Text.Json;
 
 namespace AgentBatch.Hosting.Tests;
 
-/// <summary>The sample worker, as a child process, killed after it submitted a set as a provider batch, then started again.</summary>
+/// <summary>The sample worker as a child process running a set as a provider batch: on its embedded mock, and killed after it submitted, then started again.</summary>
 public sealed class ProviderBatchCrashTests
 {
     private const string SetName = "overnight";
     private const int DocumentCount = 200;
+
+    [Fact]
+    public async Task Sample_BatchSetOnTheEmbeddedMock_RunsThroughTheBatchApi()
+    {
+        using var bed = new WorkerTestBed();
+        bed.AddFolderSet("notes", new Dictionary<string, string> { ["a.txt"] = "Alpha is first. More.", ["b.txt"] = "Beta is second." }, """{ "execution": "batch" }""");
+
+        using var worker = WorkerProcess.Start(bed.Root, new Dictionary<string, string>
+        {
+            ["AgentBatch__Worker__InboxPath"] = bed.Inbox,
+            ["AgentBatch__Worker__OutputPath"] = bed.Output,
+            ["AgentBatch__Worker__ExitWhenIdle"] = "true",
+            ["Logging__LogLevel__Default"] = "Warning",
+            ["Logging__LogLevel__AgentBatch"] = "Information",
+        });
+        await worker.WaitForExitAsync();
+
+        Assert.True(worker.ExitCode == 0, worker.Output);
+        Assert.Contains("OpenAI batch batch_mock_000001 submitted: 2 request(s)", worker.Output, StringComparison.Ordinal);
+        var results = bed.Results("notes");
+        Assert.Equal(["a.txt: Alpha is first.", "b.txt: Beta is second."], results.OrderBy(r => r.Name).Select(r => r.Output!.Value.GetString()));
+        Assert.Equal(0, bed.Server.RequestCount);
+    }
 
     [Fact]
     public async Task KilledAfterSubmitting_RestartReattaches_NoSecondSubmission_EveryDocumentOnce()
