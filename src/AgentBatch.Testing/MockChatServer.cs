@@ -60,6 +60,7 @@ public sealed class MockChatServer : IDisposable
     private readonly ConcurrentQueue<MockChatRequest> _requests = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly TimeProvider _timeProvider;
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
     private int _sequence = -1;
     private int _inFlight;
     private int _maxInFlight;
@@ -342,17 +343,28 @@ public sealed class MockChatServer : IDisposable
     }
 
     /// <summary>An error response in the provider's shape, with its request id where the provider sends one.</summary>
-    private static ResponseMessage Error(MockWireFormat wire, int status, string message, MockChatRequest? request, IReadOnlyDictionary<string, string> headers) =>
-        Json(status, wire.Error(status, message, wire.RequestId(request?.Sequence)), WithRequestId(wire, request, headers));
+    private ResponseMessage Error(MockWireFormat wire, int status, string message, MockChatRequest? request, IReadOnlyDictionary<string, string> headers)
+    {
+        var withId = WithRequestId(wire, request, headers);
+        var requestId = withId.FirstOrDefault(h => string.Equals(h.Key, wire.RequestIdHeader, StringComparison.OrdinalIgnoreCase)).Value;
+        return Json(status, wire.Error(status, message, requestId), withId);
+    }
 
     /// <summary>The reply's headers, with the request id added where the provider sends one and the reply sets none.</summary>
-    private static IReadOnlyDictionary<string, string> WithRequestId(MockWireFormat wire, MockChatRequest? request, IReadOnlyDictionary<string, string> headers)
+    private IReadOnlyDictionary<string, string> WithRequestId(MockWireFormat wire, MockChatRequest? request, IReadOnlyDictionary<string, string> headers)
     {
         if (wire.RequestIdHeader is not { } name || headers.Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)))
         {
             return headers;
         }
 
-        return new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase) { [name] = wire.RequestId(request?.Sequence)! };
+        return new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase) { [name] = RequestId(request) };
     }
+
+    /// <summary>
+    /// The id of the server's answer to a request: unique across servers, as a provider's request ids are, so a client
+    /// that remembers responses by id never mistakes one server's for another's.
+    /// </summary>
+    private string RequestId(MockChatRequest? request) =>
+        request is null ? $"req_mock_{_instance}_refused" : string.Create(CultureInfo.InvariantCulture, $"req_mock_{_instance}_{request.Sequence:D6}");
 }

@@ -232,11 +232,6 @@ internal static class AnthropicMessagesJson
         _ => "invalid_request_error",
     };
 
-    /// <summary>The id of the mock's answer to a request, as the <c>request-id</c> header and an error's <c>request_id</c> carry it.</summary>
-    /// <param name="sequence">The request's sequence number.</param>
-    /// <returns>The id.</returns>
-    public static string RequestId(int sequence) => string.Create(CultureInfo.InvariantCulture, $"req_mock_{sequence:D6}");
-
     /// <summary>Adds a content block's events: its start, one delta per piece, its stop. The first delta ends the head piece.</summary>
     private static void AddBlock(List<string> pieces, ref string? head, int index, JsonObject block, List<string> parts, Func<string, JsonObject> delta)
     {

@@ -50,8 +50,5 @@ internal sealed class AnthropicMessagesWireFormat : MockWireFormat
 
     /// <inheritdoc />
     public override string Error(int status, string message, string? requestId) =>
-        AnthropicMessagesJson.Error(status, message, requestId ?? RequestId(null)).ToJsonString();
-
-    /// <inheritdoc />
-    public override string RequestId(int? sequence) => sequence is { } n ? AnthropicMessagesJson.RequestId(n) : "req_mock_refused";
+        AnthropicMessagesJson.Error(status, message, requestId ?? "req_mock").ToJsonString();
 }

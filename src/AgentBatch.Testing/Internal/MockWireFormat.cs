@@ -32,18 +32,13 @@ internal abstract class MockWireFormat
     /// <summary>The provider's error body.</summary>
     /// <param name="status">The HTTP status.</param>
     /// <param name="message">The message.</param>
-    /// <param name="requestId">The request id (<see cref="RequestId"/>), or <see langword="null"/>.</param>
+    /// <param name="requestId">The request id the response carries in <see cref="RequestIdHeader"/>, or <see langword="null"/>.</param>
     /// <returns>The JSON body.</returns>
     public abstract string Error(int status, string message, string? requestId);
 
     /// <summary>Gets the start of a success body that breaks off, for <see cref="MockFault.MalformedResponseChunk"/>.</summary>
     public abstract string BrokenBody { get; }
 
-    /// <summary>Gets the response header that carries the request id, or <see langword="null"/> when the mock sends none.</summary>
+    /// <summary>Gets the response header that carries a request id on every response, or <see langword="null"/> when the provider sends none.</summary>
     public virtual string? RequestIdHeader => null;
-
-    /// <summary>The id the response to a request carries in <see cref="RequestIdHeader"/>.</summary>
-    /// <param name="sequence">The request's sequence number; <see langword="null"/> for a request refused before it was recorded.</param>
-    /// <returns>The id, or <see langword="null"/> when the mock sends none.</returns>
-    public virtual string? RequestId(int? sequence) => null;
 }

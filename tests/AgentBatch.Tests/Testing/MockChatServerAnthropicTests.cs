@@ -15,6 +15,9 @@ namespace AgentBatch.Tests.Testing;
 public sealed class MockChatServerAnthropicTests : IDisposable
 {
     private const string Key = "sk-ant-api03-mock-test-key-0000";
+
+    // Unique across servers, as a provider's are: the server's own tag, then the request's sequence number.
+    private const string RequestIdPattern = "^req_mock_[0-9a-f]{8}_000000$";
     private readonly MockChatServer _server = MockChatServer.Start();
     private readonly AnthropicClient _client;
 
@@ -48,7 +51,7 @@ public sealed class MockChatServerAnthropicTests : IDisposable
         Assert.Equal(12, message.Usage.InputTokens);
         Assert.Equal(3, message.Usage.OutputTokens);
         Assert.Equal("claude-test-1", message.Model.Raw());
-        Assert.Equal("req_mock_000000", response.RequestID);
+        Assert.Matches(RequestIdPattern, response.RequestID);
 
         var request = Assert.Single(_server.Requests);
         Assert.False(request.IsStreaming);
@@ -164,7 +167,20 @@ public sealed class MockChatServerAnthropicTests : IDisposable
         Assert.Equal(status, (int)error.StatusCode);
         Assert.Equal(type, error.Type!.Value());
         Assert.Equal("mock says no", error.ApiMessage);
-        Assert.Equal("req_mock_000000", error.RequestID);
+        Assert.Matches(RequestIdPattern, error.RequestID);
+    }
+
+    [Fact]
+    public async Task RequestIds_AreUniqueAcrossServers()
+    {
+        using var other = MockChatServer.Start(_ => MockChatReply.Error(429));
+        _server.Responder = _ => MockChatReply.Error(429);
+        using var otherClient = TestChatClients.Anthropic(other.Url);
+
+        var first = await Assert.ThrowsAsync<AnthropicRateLimitException>(() => _client.Messages.Create(Params("q")));
+        var second = await Assert.ThrowsAsync<AnthropicRateLimitException>(() => otherClient.Messages.Create(Params("q")));
+
+        Assert.NotEqual(first.RequestID, second.RequestID);
     }
 
     [Fact]
@@ -177,11 +193,12 @@ public sealed class MockChatServerAnthropicTests : IDisposable
 
         Assert.Equal(429, (int)response.StatusCode);
         Assert.Equal("7", Assert.Single(response.Headers.GetValues("retry-after")));
-        Assert.Equal("req_mock_000000", Assert.Single(response.Headers.GetValues("request-id")));
+        var requestId = Assert.Single(response.Headers.GetValues("request-id"));
+        Assert.Matches(RequestIdPattern, requestId);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal("error", body.RootElement.GetProperty("type").GetString());
         Assert.Equal("rate_limit_error", body.RootElement.GetProperty("error").GetProperty("type").GetString());
-        Assert.Equal("req_mock_000000", body.RootElement.GetProperty("request_id").GetString());
+        Assert.Equal(requestId, body.RootElement.GetProperty("request_id").GetString());
     }
 
     [Theory]
