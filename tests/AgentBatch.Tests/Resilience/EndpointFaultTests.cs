@@ -51,6 +51,7 @@ public sealed class EndpointFaultTests : IDisposable
             Assert.Equal(BatchItemStatus.Skipped, i.Status);
             Assert.Equal(status, Assert.IsType<ClientResultException>(i.Error).Status);
             Assert.Equal(0, i.Attempts);
+            Assert.Equal(BatchNotSentReason.EndpointRefused, i.NotSentReason);
         });
     }
 
@@ -109,6 +110,7 @@ public sealed class EndpointFaultTests : IDisposable
         {
             Assert.Equal(BatchItemStatus.Skipped, i.Status);
             Assert.Same(fault, i.Error);
+            Assert.Equal(BatchNotSentReason.EndpointFailing, i.NotSentReason);
         });
         Assert.Equal(_server.RequestCount, result.Items.Sum(i => i.Attempts));
     }
