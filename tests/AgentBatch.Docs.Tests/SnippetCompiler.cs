@@ -52,13 +52,13 @@ public static class SnippetCompiler
         "Microsoft.Extensions.DependencyInjection",
         "Microsoft.Extensions.Hosting",
         "Microsoft.Extensions.Logging",
-        "Microsoft.SemanticKernel",
         "OpenAI",
         "OpenTelemetry",
         "OpenTelemetry.Metrics",
         "OpenTelemetry.Trace",
         "System.ClientModel",
         "System.ClientModel.Primitives",
+        "System.ComponentModel.DataAnnotations",
         "Xunit",
     ];
 

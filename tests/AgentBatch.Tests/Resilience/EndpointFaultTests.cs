@@ -93,6 +93,7 @@ public sealed class EndpointFaultTests : IDisposable
         {
             Assert.Equal(BatchItemStatus.Skipped, i.Status);
             Assert.Same(fault, i.Error);
+            Assert.Equal(BatchNotSentReason.EndpointFailing, i.NotSentReason);
         });
         Assert.Equal(_server.RequestCount, result.Items.Sum(i => i.Attempts));
     }

@@ -5,7 +5,8 @@ internal static class BatchAssert
 {
     /// <summary>
     /// The batch stopped on the first refusal: at most the items already in flight were sent, once each (no retries,
-    /// nothing after the refusal), and every other item is skipped, not sent, with the refusal as its error.
+    /// nothing after the refusal), and every other item is skipped, not sent because the endpoint refused the batch, with
+    /// the refusal as its error.
     /// </summary>
     /// <param name="result">The batch's result.</param>
     /// <param name="requestCount">The requests the endpoint received.</param>
@@ -27,6 +28,7 @@ internal static class BatchAssert
             Assert.Equal(BatchItemStatus.Skipped, i.Status);
             assertRefusal(i.Error);
             Assert.Equal(0, i.Attempts);
+            Assert.Equal(BatchNotSentReason.EndpointRefused, i.NotSentReason);
         });
         Assert.True(result.SkippedCount > 0);
     }
