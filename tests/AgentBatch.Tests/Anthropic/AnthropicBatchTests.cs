@@ -33,11 +33,22 @@ public sealed partial class AnthropicBatchTests : IDisposable
     [Fact]
     public async Task RunBatchAsync_200Items_InInputOrderAndEachItemsTextOnlyInItsOwnRequest()
     {
-        // Each item's usage names it, so a reply settled on the wrong item would show.
-        _server.Responder = request => MockChatReply.Answer("summary of " + request.LastUserText) with
+        // Each item's usage names it, so a reply settled on the wrong item would show. The first item's reply waits until
+        // another request has arrived, so items are in flight together, whatever the machine's speed.
+        using var another = new ManualResetEventSlim();
+        _server.Responder = request =>
         {
-            PromptTokens = 1000 + int.Parse(Marker().Match(request.LastUserText).Groups[1].Value, CultureInfo.InvariantCulture),
-            CompletionTokens = 7,
+            var index = int.Parse(Marker().Match(request.LastUserText).Groups[1].Value, CultureInfo.InvariantCulture);
+            if (index == 0)
+            {
+                Assert.True(another.Wait(Signals<int>.Guard));
+            }
+            else
+            {
+                another.Set();
+            }
+
+            return MockChatReply.Answer("summary of " + request.LastUserText) with { PromptTokens = 1000 + index, CompletionTokens = 7 };
         };
         var items = Enumerable.Range(0, 200).Select(i => $"document {i:D3} marker-{i:D3}-kiwi").ToList();
         var template = new ChatAgent(_client.AsBatchChatClient(Model), new ChatAgentOptions { Instructions = "Summarize in one line." });
@@ -64,7 +75,7 @@ public sealed partial class AnthropicBatchTests : IDisposable
             return Assert.Single(Marker().Matches(r.RawBody).Select(m => m.Value).Distinct());
         }).ToList();
         Assert.Equal(200, owners.Distinct().Count());
-        Assert.True(_server.MaxConcurrentRequests > 1, "the items ran concurrently");
+        Assert.True(_server.MaxConcurrentRequests > 1);
     }
 
     [Fact]
