@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using AgentBatch.Internal;
@@ -240,18 +241,23 @@ public sealed partial class AnthropicBatchTests : IDisposable
     }
 
     [Fact]
-    public async Task RunBatchAsync_OverloadedWithoutTheClassifier_IsNotRetried()
+    public async Task RunBatchAsync_OverloadedErrorEventInAStream_IsRetriedOnlyWithTheClassifier()
     {
-        // The control for the test above: the plain IChatClient throws the same 529, which the core alone cannot read.
-        var calls = 0;
-        _server.Responder = _ => Interlocked.Increment(ref calls) == 1 ? MockChatReply.Error(529, "Overloaded") : MockChatReply.Answer("ok");
+        // A 200 whose stream says overloaded_error in an error event: the client's exception has no status of its own,
+        // so only the classifier reads it (as the 529 it stands for); a plain client's batch fails the item at once.
+        var calls = new ConcurrentDictionary<string, int>();
+        _server.Responder = request => calls.AddOrUpdate(request.LastUserText, 1, static (_, n) => n + 1) == 1
+            ? MockChatReply.Raw("event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"Overloaded\"}}\n\n")
+            : MockChatReply.Answer("after the retry");
+        var options = new BatchOptions { RetryBaseDelay = FastRetry };
 
-        var result = await new BatchRunner().RunBatchAsync(
-            new ChatAgent(_client.AsIChatClient(Model)), ["q"], q => q, r => r.Text, new BatchOptions { RetryBaseDelay = FastRetry });
+        var classified = await new BatchRunner().RunBatchAsync(new StreamingAgent(StreamingAgent.Wire(_client.AsBatchChatClient(Model))), ["with"], s => s, r => r.Text, options);
+        var plain = await new BatchRunner().RunBatchAsync(new StreamingAgent(StreamingAgent.Wire(_client.AsIChatClient(Model))), ["without"], s => s, r => r.Text, options);
 
-        var item = Assert.Single(result.Items);
-        Assert.IsType<AnthropicOverloadedException>(item.Error);
-        Assert.Equal(1, item.Attempts);
+        Assert.Equal("after the retry", classified.Items[0].Output);
+        Assert.Equal(2, classified.Items[0].Attempts);
+        Assert.IsType<AnthropicSseException>(plain.Items[0].Error);
+        Assert.Equal(1, plain.Items[0].Attempts);
     }
 
     [Fact]
@@ -314,7 +320,7 @@ public sealed partial class AnthropicBatchTests : IDisposable
             new ChatAgent(_client.AsBatchChatClient(Model)), items, s => s, r => r.Text, new BatchOptions { MaxConcurrency = 4, RetryBaseDelay = FastRetry });
 
         Assert.Equal(status, (int)Assert.IsAssignableFrom<AnthropicApiException>(result.Error).StatusCode);
-        Assert.True(TransientFaults.StopsBatch(TransientFaults.Read(result.Error!, AnthropicFaultClassifier.Default)), name);
+        Assert.True(TransientFaults.StopsBatch(TransientFaults.Read(result.Error!, AnthropicFaultClassifier.Default, out _)), name);
         BatchAssert.StoppedAfterTheItemsInFlight(result, _server.RequestCount, 4, error => Assert.IsType(result.Error!.GetType(), error));
     }
 
@@ -370,6 +376,7 @@ public sealed partial class AnthropicBatchTests : IDisposable
             Assert.StartsWith("req_mock_", ((AnthropicApiException)i.Error!).RequestID, StringComparison.Ordinal);
         });
         Assert.Contains(logs.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.DoesNotContain(logs.GetSnapshot(), r => r.Id.Id == 105);   // the warning of a client without a classifier
 
         Assert.DoesNotContain(Key, result.ToString(), StringComparison.Ordinal);
         foreach (var item in result.Items)

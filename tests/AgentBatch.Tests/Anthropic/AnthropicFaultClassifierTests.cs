@@ -138,7 +138,7 @@ public sealed class AnthropicFaultClassifierTests
         // A dropped connection: the core finds the HttpRequestException inside and retries it.
         var io = new AnthropicIOException("I/O exception", new HttpRequestException("connection reset"));
         Assert.False(AnthropicFaultClassifier.Default.TryClassify(io, out _));
-        Assert.True(TransientFaults.IsTransient(io, TransientFaults.Read(io, AnthropicFaultClassifier.Default)));
+        Assert.True(TransientFaults.IsTransient(io, TransientFaults.Read(io, AnthropicFaultClassifier.Default, out _)));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ public sealed class FaultClassifierLayerTests
     [Fact]
     public async Task RunBatchAsync_ProviderErrorTheClassifierReads_IsRetriedOrStopsTheBatchAsItSays()
     {
-        // The provider's own exception type, which the core cannot read: a 503 first, then a 401 for the second item.
+        // The provider's own exception type, whose status the core cannot read: a 503 first, then a 401 for the second item.
         var inner = new FakeChatClient();
         var calls = 0;
         inner.Callback = (messages, _, _) => FakeChatClient.LastUserText(messages) switch
@@ -63,16 +63,17 @@ public sealed class FaultClassifierLayerTests
         Assert.Equal(2, inner.Calls);
     }
 
+    // The status under a name of the provider's own, not the common Status or StatusCode the core reads without a classifier.
     private sealed class ProviderException(int status) : Exception("provider error")
     {
-        public int Status { get; } = status;
+        public int ProviderCode { get; } = status;
     }
 
     private sealed class StatusClassifier : ModelFaultClassifier
     {
         public override bool TryClassify(Exception exception, out ModelFault? fault)
         {
-            fault = exception is ProviderException provider ? new ModelFault { StatusCode = provider.Status } : null;
+            fault = exception is ProviderException provider ? new ModelFault { StatusCode = provider.ProviderCode } : null;
             return fault is not null;
         }
     }
