@@ -1,4 +1,3 @@
-using AgentBatch.Internal;
 using Microsoft.Extensions.AI;
 
 namespace AgentBatch;
@@ -13,7 +12,7 @@ public static class OpenAIBatchChatClientExtensions
     public static IChatClient AsBatchChatClient(this global::OpenAI.Chat.ChatClient chatClient)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
-        return new FaultClassifyingChatClient(chatClient.AsIChatClient(), OpenAIFaultClassifier.Default);
+        return chatClient.AsIChatClient().AsBuilder().UseFaultClassifier(OpenAIFaultClassifier.Default).Build();
     }
 
     /// <summary>Adds a layer that carries the OpenAI fault classifier, for a pipeline over an OpenAI or Azure OpenAI client.</summary>
@@ -25,6 +24,6 @@ public static class OpenAIBatchChatClientExtensions
     public static ChatClientBuilder UseOpenAIFaults(this ChatClientBuilder builder, OpenAIFaultClassifier? classifier = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Use(inner => new FaultClassifyingChatClient(inner, classifier ?? OpenAIFaultClassifier.Default));
+        return builder.UseFaultClassifier(classifier ?? OpenAIFaultClassifier.Default);
     }
 }

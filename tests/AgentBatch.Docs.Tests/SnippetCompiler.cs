@@ -43,6 +43,7 @@ public static class SnippetCompiler
         "AgentBatch",
         "AgentBatch.Hosting",
         "AgentBatch.Testing",
+        "Anthropic",
         "Azure.AI.OpenAI",
         "Azure.Identity",
         "Microsoft.Extensions.AI",
