@@ -1,4 +1,3 @@
-using AgentBatch.Internal;
 using Microsoft.Extensions.AI;
 
 namespace AgentBatch;
@@ -13,7 +12,7 @@ public static class OpenAIBatchChatClientExtensions
     public static IChatClient AsBatchChatClient(this global::OpenAI.Chat.ChatClient chatClient)
     {
         ArgumentNullException.ThrowIfNull(chatClient);
-        return new FaultClassifyingChatClient(chatClient.AsIChatClient(), OpenAIFaultClassifier.Default);
+        return chatClient.AsIChatClient().AsBuilder().UseFaultClassifier(OpenAIFaultClassifier.Default).Build();
     }
 
     /// <summary>
@@ -24,13 +23,16 @@ public static class OpenAIBatchChatClientExtensions
     /// <param name="client">The OpenAI (or Azure OpenAI) client; build it with <c>RetryPolicy = new ClientRetryPolicy(0)</c>, since AgentBatch retries.</param>
     /// <param name="model">The model (for Azure OpenAI, the deployment).</param>
     /// <param name="batchOptions">The batch endpoint and limits; <see langword="null"/> for OpenAI's.</param>
-    /// <returns>The chat client; disposing it disposes the batch client it carries.</returns>
+    /// <returns>The chat client.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="client"/> or <paramref name="model"/> is <see langword="null"/>.</exception>
     public static IChatClient AsBatchChatClient(this global::OpenAI.OpenAIClient client, string model, OpenAIProviderBatchOptions? batchOptions = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(model);
-        return new FaultClassifyingChatClient(client.GetChatClient(model).AsIChatClient(), OpenAIFaultClassifier.Default, new OpenAIProviderBatchClient(client, batchOptions));
+        return client.GetChatClient(model).AsIChatClient().AsBuilder()
+            .UseFaultClassifier(OpenAIFaultClassifier.Default)
+            .UseProviderBatches(new OpenAIProviderBatchClient(client, batchOptions))
+            .Build();
     }
 
     /// <summary>Adds a layer that offers <paramref name="client"/>'s Batch API to a pipeline, for the provider batch lane.</summary>
@@ -56,6 +58,6 @@ public static class OpenAIBatchChatClientExtensions
     public static ChatClientBuilder UseOpenAIFaults(this ChatClientBuilder builder, OpenAIFaultClassifier? classifier = null)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        return builder.Use(inner => new FaultClassifyingChatClient(inner, classifier ?? OpenAIFaultClassifier.Default));
+        return builder.UseFaultClassifier(classifier ?? OpenAIFaultClassifier.Default);
     }
 }

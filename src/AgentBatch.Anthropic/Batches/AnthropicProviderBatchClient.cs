@@ -68,6 +68,9 @@ public sealed class AnthropicProviderBatchClient : ProviderBatchClient, IDisposa
     public override ProviderBatchLimits Limits { get; }
 
     /// <inheritdoc />
+    public override ModelFaultClassifier? FaultClassifier => AnthropicFaultClassifier.Default;
+
+    /// <inheritdoc />
     public override async ValueTask<ProviderBatchRequest> CreateRequestAsync(
         string customId, string modelId, IEnumerable<ChatMessage> messages, ChatOptions? options, CancellationToken cancellationToken)
     {

@@ -30,7 +30,14 @@ public sealed class AnthropicProviderBatchTests : IDisposable
         var items = Enumerable.Range(0, 1000).Select(i => $"question {i}").ToArray();
 
         var result = await Runner().RunBatchAsync(Template(), items, q => q, r => r.Text, Lane());
+        var batched = _server.Requests.First(r => r.LastUserText == "question 7");
 
+        // The same items live, through the mock's Messages API, on the system clock.
+        var live = await new BatchRunner().RunBatchAsync(Template(), items, q => q, r => r.Text, new BatchOptions { MaxConcurrency = 16, Pricing = Price });
+
+        Assert.Equal(live.Outputs, result.Outputs);
+        Assert.Equal(0.5m, result.Cost / live.Cost);
+        Assert.Equal(Normalized(_server.Requests.Last(r => r.LastUserText == "question 7").RawBody), Normalized(batched.RawBody));
         Assert.Equal(items.Select(q => "answer to " + q), result.Outputs);
         Assert.All(result.Items, item =>
         {
@@ -42,6 +49,7 @@ public sealed class AnthropicProviderBatchTests : IDisposable
         Assert.Equal((MockBatchProvider.Anthropic, MockBatchState.Completed, 1000), (batch.Provider, batch.State, batch.Succeeded));
         Assert.All(_server.Requests, r => Assert.Equal(("Be brief.", 50, Model), (r.SystemText, r.MaxTokens, r.Model)));
         Assert.Equal("mock-anthropic-key", _server.Requests[0].ApiKey);
+        Assert.Equal(1000, _server.Requests.Count(r => r.BatchId == batch.Id));
     }
 
     [Fact]
@@ -172,9 +180,12 @@ public sealed class AnthropicProviderBatchTests : IDisposable
 
     private ChatAgent Template(ChatOptions? options = null)
     {
-        var client = new ChatClientBuilder(_anthropic.AsIChatClient(Model)).UseAnthropicBatches(_anthropic).Build();
-        return new ChatAgent(client, new ChatAgentOptions { Instructions = "Be brief.", ChatOptions = options ?? new ChatOptions { MaxOutputTokens = 50 } });
+        // AgentBatch.Anthropic's chat client carries the client's Message Batches: one option switches the lane.
+        return new ChatAgent(_anthropic.AsBatchChatClient(Model), new ChatAgentOptions { Instructions = "Be brief.", ChatOptions = options ?? new ChatOptions { MaxOutputTokens = 50 } });
     }
+
+    /// <summary>A request body with its keys in order, to compare two bodies written by the same client.</summary>
+    private static string Normalized(string body) => System.Text.Json.JsonSerializer.Serialize(System.Text.Json.JsonDocument.Parse(body).RootElement);
 
     private static BatchOptions Lane(Action<ProviderBatchOptions>? configure = null)
     {

@@ -37,6 +37,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private readonly BatchOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private int _warnedNoClassifier;
     private readonly CallEstimator _estimator;
     private readonly BatchBudget? _budget;
     private readonly SlidingWindowLedgerLimiter? _tokenLimiter;
@@ -374,7 +375,12 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private Exception AttemptFailed(Exception error, AttemptLeases attempt, int epoch, PreparedCall call, BatchItemContext item, ResilienceContext context)
     {
         // Read once, by the provider's classifier where the client has one; the strategies judge the attempt by it.
-        var fault = TransientFaults.Read(error, call.Classifier);
+        var fault = TransientFaults.Read(error, call.Classifier, out var guessed);
+        if (guessed && Interlocked.Exchange(ref _warnedNoClassifier, 1) == 0)
+        {
+            Log.NoFaultClassifier(_logger, error.GetType().Name, fault!.StatusCode);
+        }
+
         if (!context.CancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(error, fault) is { } invalid)
         {
             error = invalid;

@@ -102,7 +102,7 @@ internal sealed partial class ProviderBatchCoordinator
                 return await batch.Client.SubmitAsync(submission, cancellationToken).ConfigureAwait(false);
             }
             catch (Exception ex) when (attempt < Math.Max(2, _maxAttempts) && !cancellationToken.IsCancellationRequested
-                && TransientFaults.IsTransient(ex, TransientFaults.Read(ex, batch.Client.FaultClassifier)))
+                && TransientFaults.IsTransient(ex, TransientFaults.Read(ex, batch.Client.FaultClassifier, out _)))
             {
                 await Task.Delay(wait, _timeProvider, cancellationToken).ConfigureAwait(false);
                 wait = Longer(wait);
@@ -137,7 +137,7 @@ internal sealed partial class ProviderBatchCoordinator
                     failures = 0;
                 }
                 catch (Exception ex) when (!closing.IsCancellationRequested
-                    && ++failures < MaxPollFailures && TransientFaults.IsTransient(ex, TransientFaults.Read(ex, batch.Client.FaultClassifier)))
+                    && ++failures < MaxPollFailures && TransientFaults.IsTransient(ex, TransientFaults.Read(ex, batch.Client.FaultClassifier, out _)))
                 {
                     Log.ProviderBatchPollFailed(_logger, batch.Id!, ex.GetType().Name);
                     wait = Longer(wait);
