@@ -200,6 +200,63 @@ public sealed class OpenAIProviderBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_ProviderBatch_CustomAgentThatStreams_ItsCallsGoInTheBatchUnderTheCapsAndReadWholeReplies()
+    {
+        var items = Enumerable.Range(0, 100).Select(i => $"question {i}").ToArray();
+        var template = new StreamingAgent(StreamingAgent.Wire(_server.CreateChatClient()), new ChatOptions { MaxOutputTokens = 50 });
+
+        var result = await Runner().RunBatchAsync(template, items, q => q, r => r.Text, Lane(configure: null, maxTotalTokens: 1_000));
+
+        // The stream is the batched reply's updates: no live request, no streamed line, the caps applied before upload.
+        var file = Assert.Single(_server.Batches.Files, f => f.Purpose == "batch");
+        var uploaded = file.Lines.Count;
+        Assert.InRange(uploaded, 5, 20);
+        Assert.All(_server.Requests, r => Assert.Equal((Assert.Single(_server.Batches.Created).Id, false), (r.BatchId, r.IsStreaming)));
+        Assert.Equal(BatchStopReason.TokenLimitReached, result.StopReason);
+        Assert.Equal(items.Take(uploaded).Select(q => "answer to " + q), result.Items.Take(uploaded).Select(i => i.Output));
+        Assert.All(result.Items.Take(uploaded), i => Assert.Equal((BatchItemStatus.Succeeded, 1), (i.Status, i.Attempts)));
+        Assert.All(result.Items.Skip(uploaded), i => Assert.Equal((BatchItemStatus.Skipped, BatchNotSentReason.BudgetExhausted), (i.Status, i.NotSentReason)));
+        Assert.InRange(result.Usage.TotalTokenCount!.Value, 1, 1_000);
+    }
+
+    [Fact]
+    public async Task RunBatchAsync_ProviderBatch_Grouped_EachGroupIsOneLineAndEveryAnswerMapsBackToItsItem()
+    {
+        _server.Responder = request => MockChatReply.AnswerEach(request, input => "A:" + input) with { PromptTokens = 100, CompletionTokens = 40 };
+        var items = Enumerable.Range(0, 10).Select(i => $"item-{i}").ToList();
+
+        var result = await Runner().RunBatchAsync(Template(), items, q => q, r => r.Text, new BatchOptions
+        {
+            Execution = BatchExecution.ProviderBatch,
+            MaxItemsPerRequest = 4,
+            Pricing = new ModelPricing(1000m, 1000m),
+        });
+
+        Assert.Equal(items.Select(i => "A:" + i), result.Outputs);
+        var batch = Assert.Single(_server.Batches.Created);
+        Assert.Equal(3, batch.Succeeded);
+        Assert.Equal([2, 4, 4], _server.Requests.Select(r => r.GroupedItems.Count).Order());
+        Assert.Equal((300L, 120L), (result.Usage.InputTokenCount!.Value, result.Usage.OutputTokenCount!.Value));
+        Assert.Equal(0.21m, result.Cost);
+        Assert.Equal(result.Cost, result.Items.Sum(i => i.Cost));
+    }
+
+    [Fact]
+    public async Task RunBatchAsync_ProviderBatch_InputMapThrowsForOneItem_ThatItemFailsAloneAndTheOthersGoInTheBatch()
+    {
+        var items = Enumerable.Range(0, 10).Select(i => $"question {i}").ToArray();
+
+        var result = await Runner().RunBatchAsync(
+            Template(), items, q => q == "question 4" ? throw new FormatException("not a question") : q, r => r.Text, Lane());
+
+        Assert.Equal((BatchItemStatus.Failed, BatchNotSentReason.FailedBeforeSending), (result.Items[4].Status, result.Items[4].NotSentReason));
+        Assert.IsType<FormatException>(result.Items[4].Error);
+        Assert.Equal(items.Select(q => q == "question 4" ? null : "answer to " + q), result.Items.Select(i => i.Output));
+        Assert.Equal(9, Assert.Single(_server.Batches.Created).Succeeded);
+        Assert.Equal(BatchStopReason.Completed, result.StopReason);
+    }
+
+    [Fact]
     public async Task RunBatchAsync_ProviderBatch_MaxCostIsReservedAtBatchPrices_TwiceAsManyItemsFitAsAtTheFullPrice()
     {
         var items = Enumerable.Range(0, 200).Select(i => $"question {i}").ToArray();
