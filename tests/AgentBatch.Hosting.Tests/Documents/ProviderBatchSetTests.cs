@@ -1,5 +1,8 @@
 using AgentBatch.Testing;
+using Anthropic;
+using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
+using AnthropicClientOptions = Anthropic.Core.ClientOptions;
 
 namespace AgentBatch.Hosting.Tests;
 
@@ -29,6 +32,31 @@ public sealed class ProviderBatchSetTests
         Assert.All(results, r => Assert.Equal(pricing.GetCost(r.Usage!.InputTokens, r.Usage.OutputTokens), r.Cost));
         var summary = bed.Summary("nightly");
         Assert.Equal((30, 30, results.Sum(r => r.Cost)), (summary.Total, summary.Succeeded, summary.Cost));
+        Assert.True(Directory.Exists(Path.Combine(bed.Processed, "nightly")));
+    }
+
+    [Fact]
+    public async Task BatchSet_OverTheAnthropicClient_RunsThroughMessageBatches_OneResultLinePerDocumentAtTheBatchPrice()
+    {
+        using var bed = BatchBed();
+        bed.Settings["AgentBatch:Pricing:InputPerMillionTokens"] = "3";
+        bed.Settings["AgentBatch:Pricing:OutputPerMillionTokens"] = "15";
+        var documents = Enumerable.Range(1, 20).ToDictionary(i => $"doc-{i:D2}.txt", i => $"Document number {i}.");
+        bed.AddFolderSet("nightly", documents, """{ "execution": "batch" }""");
+        var anthropic = new AnthropicClient(new AnthropicClientOptions { ApiKey = "mock-anthropic-key", BaseUrl = bed.Server.Url.ToString(), MaxRetries = 0 });
+
+        // The application's own chat client: Anthropic's, carrying its Message Batches.
+        await bed.RunUntilIdleAsync(services => services.AddChatClient(anthropic.AsBatchChatClient("claude-test-1")));
+
+        var results = bed.Results("nightly");
+        Assert.Equal(documents.Keys.Order(), results.Select(r => r.Name).Order());
+        Assert.All(results, r => Assert.Equal((BatchItemStatus.Succeeded, 1), (r.Status, r.Attempts)));
+        Assert.Equal("Echo: Document: doc-01.txt\n\nDocument number 1.", results.Single(r => r.Name == "doc-01.txt").Output!.Value.GetString());
+        var batch = Assert.Single(bed.Server.Batches.Created);
+        Assert.Equal((MockBatchProvider.Anthropic, MockBatchState.Completed, 20), (batch.Provider, batch.State, batch.Succeeded));
+        Assert.All(bed.Server.Requests, r => Assert.Equal(batch.Id, r.BatchId));
+        var pricing = new ModelPricing(3m, 15m).ForProviderBatch();
+        Assert.All(results, r => Assert.Equal(pricing.GetCost(r.Usage!.InputTokens, r.Usage.OutputTokens), r.Cost));
         Assert.True(Directory.Exists(Path.Combine(bed.Processed, "nightly")));
     }
 
