@@ -72,18 +72,6 @@ internal static class AnthropicBatchJson
     public static int StatusOf(ErrorResponse error) =>
         error.RawData.TryGetValue("error", out var inner) && inner.ValueKind == JsonValueKind.Object
         && inner.TryGetProperty("type", out var type) && type.ValueKind == JsonValueKind.String
-            ? type.GetString() switch
-            {
-                "invalid_request_error" => 400,
-                "authentication_error" => 401,
-                "billing_error" => 402,
-                "permission_error" => 403,
-                "not_found_error" => 404,
-                "request_too_large" => 413,
-                "rate_limit_error" => 429,
-                "timeout_error" => 504,
-                "overloaded_error" => 529,
-                _ => 500,
-            }
+            ? AnthropicFaultClassifier.StatusOf(type.GetString())
             : 500;
 }
