@@ -9,7 +9,10 @@ public static class AnthropicBatchChatClientExtensions
     /// <summary>Returns the client as an <see cref="IChatClient"/> for <paramref name="model"/> that carries the Anthropic fault classifier, ready for <c>ChatAgent</c> or a <c>UseAgentBatch()</c> pipeline.</summary>
     /// <param name="client">The Anthropic client; build it with <c>MaxRetries = 0</c>, since AgentBatch retries.</param>
     /// <param name="model">The model id to request, such as <c>claude-sonnet-4-5</c>.</param>
-    /// <returns>The chat client: the client's own <c>AsIChatClient(model)</c> with the classifier.</returns>
+    /// <returns>
+    /// The chat client: the client's own <c>AsIChatClient(model)</c> with the classifier, and the client's Message Batches
+    /// (<see cref="AnthropicProviderBatchClient"/>) for batches run with <see cref="BatchExecution.ProviderBatch"/>.
+    /// </returns>
     /// <exception cref="ArgumentNullException"><paramref name="client"/> or <paramref name="model"/> is <see langword="null"/>.</exception>
     /// <exception cref="ArgumentException"><paramref name="model"/> is empty or white space.</exception>
     /// <remarks>
@@ -27,7 +30,10 @@ public static class AnthropicBatchChatClientExtensions
         var recording = client.Handlers.Count == 0
             ? client.WithOptions(options => options with { Handlers = [classifier.CreateRetryAfterHandler()] })
             : client;
-        return recording.AsIChatClient(model).AsBuilder().UseFaultClassifier(classifier).Build();
+        return recording.AsIChatClient(model).AsBuilder()
+            .UseFaultClassifier(classifier)
+            .UseProviderBatches(new AnthropicProviderBatchClient(client))
+            .Build();
     }
 
     /// <summary>Adds a layer that carries the Anthropic fault classifier, for a pipeline over an Anthropic client.</summary>

@@ -143,7 +143,7 @@ public sealed class AnthropicFaultClassifier : ModelFaultClassifier
             && (message.Contains("credit balance", StringComparison.OrdinalIgnoreCase) || message.Contains("API usage limits", StringComparison.OrdinalIgnoreCase)));
 
     /// <summary>The HTTP status an error type stands for, as Anthropic documents them; a type it does not know is a server error.</summary>
-    private static int StatusOf(string? type) => type switch
+    internal static int StatusOf(string? type) => type switch
     {
         "invalid_request_error" => 400,
         "authentication_error" => 401,

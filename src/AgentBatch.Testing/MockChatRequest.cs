@@ -61,20 +61,22 @@ public sealed class MockChatRequest
     public IReadOnlyDictionary<string, string> Headers { get; }
 
     /// <summary>Gets the API key the client sent: the token of an <c>Authorization: Bearer</c> header, else the <c>api-key</c> header (Azure style), else the <c>x-api-key</c> header (Anthropic style), else <see langword="null"/>.</summary>
-    public string? ApiKey
-    {
-        get
-        {
-            const string Bearer = "Bearer ";
-            if (Headers.TryGetValue("Authorization", out var authorization) && authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
-            {
-                return authorization[Bearer.Length..].Trim();
-            }
+    public string? ApiKey => ReadApiKey(Headers);
 
-            return Headers.TryGetValue("api-key", out var key) ? key
-                : Headers.TryGetValue("x-api-key", out var anthropicKey) ? anthropicKey
-                : null;
+    /// <summary>Reads the API key from a request's headers, as <see cref="ApiKey"/> describes.</summary>
+    /// <param name="headers">The first value of each header, looked up by name in any case.</param>
+    /// <returns>The key, or <see langword="null"/>.</returns>
+    internal static string? ReadApiKey(IReadOnlyDictionary<string, string> headers)
+    {
+        const string Bearer = "Bearer ";
+        if (headers.TryGetValue("Authorization", out var authorization) && authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization[Bearer.Length..].Trim();
         }
+
+        return headers.TryGetValue("api-key", out var key) ? key
+            : headers.TryGetValue("x-api-key", out var anthropicKey) ? anthropicKey
+            : null;
     }
 
     /// <summary>Gets a value indicating whether the request asks for a streamed answer (<c>"stream": true</c>).</summary>

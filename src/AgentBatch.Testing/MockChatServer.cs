@@ -141,8 +141,12 @@ public sealed class MockChatServer : IDisposable
 
     /// <summary>Creates a Microsoft.Extensions.AI chat client that talks to this server through the real OpenAI .NET client.</summary>
     /// <param name="model">The model id to request.</param>
-    /// <returns>The chat client, with the OpenAI fault classifier (<c>AsBatchChatClient()</c>). Its built-in retries are off, so every request it makes is one the caller asked for.</returns>
-    public IChatClient CreateChatClient(string model = "gpt-4o-mini") => CreateOpenAIClient().GetChatClient(model).AsBatchChatClient();
+    /// <returns>
+    /// The chat client, with the OpenAI fault classifier and the OpenAI client's Batch API (<c>openAIClient.AsBatchChatClient(model)</c>), so
+    /// a batch run with <see cref="BatchExecution.ProviderBatch"/> goes through <see cref="Batches"/>. Its built-in retries are off, so every
+    /// request it makes is one the caller asked for.
+    /// </returns>
+    public IChatClient CreateChatClient(string model = "gpt-4o-mini") => CreateOpenAIClient().AsBatchChatClient(model);
 
     /// <summary>Creates the real OpenAI client, pointed at this server with its built-in retries off: its file and batch clients (<c>GetOpenAIFileClient</c>, <c>GetBatchClient</c>) talk to <see cref="Batches"/>.</summary>
     /// <returns>The client.</returns>

@@ -8,12 +8,18 @@ namespace AgentBatch.Hosting;
 
 /// <summary>The embedded checkpoint store: one SQLite file, written ahead of <c>results.jsonl</c>.</summary>
 /// <remarks>
+/// <para>
 /// Each result is committed in its own transaction before the worker writes its line, so a process killed at any instant
 /// loses no finished document: on restart the worker rebuilds <c>results.jsonl</c> from this store. The database runs
 /// in write-ahead-log mode; a power loss (not a process crash) may roll back the last commits, whose documents then run
 /// again. Safe for concurrent use.
+/// </para>
+/// <para>
+/// It also keeps the provider batches of sets run through the provider's batch API (<see cref="IProviderBatchStore"/>):
+/// a record before each batch is created and its id right after, so a restarted worker re-attaches to them.
+/// </para>
 /// </remarks>
-public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposable
+public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposable
 {
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -30,6 +36,14 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposabl
             key TEXT NOT NULL,
             line TEXT NOT NULL,
             PRIMARY KEY (set_id, key));
+        CREATE TABLE IF NOT EXISTS provider_batches (
+            run TEXT NOT NULL,
+            key TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            requests TEXT NOT NULL,
+            batch_id TEXT NULL,
+            PRIMARY KEY (run, key));
         """;
 
     private readonly string _connectionString;

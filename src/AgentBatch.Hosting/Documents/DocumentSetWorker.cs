@@ -27,7 +27,7 @@ namespace AgentBatch.Hosting;
 /// host's shutdown timeout; what does not finish runs on the next start. Register it with <c>AddAgentBatchWorker</c>.
 /// </para>
 /// </remarks>
-public sealed class DocumentSetWorker : BackgroundService
+public sealed partial class DocumentSetWorker : BackgroundService
 {
     private readonly BatchRunner _runner;
     private readonly IChatClient _chatClient;
@@ -181,7 +181,7 @@ public sealed class DocumentSetWorker : BackgroundService
         var totals = await writer.RebuildAsync(_store.ReadResultsAsync(run, stoppingToken), stoppingToken).ConfigureAwait(false);
 
         var configured = TryGetProfile(profileName, out var profile);
-        var problem = set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.");
+        var problem = set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.") ?? LaneProblem(set);
         if (problem is not null)
         {
             Log.SetRefused(_logger, set.Name, problem);
@@ -210,7 +210,7 @@ public sealed class DocumentSetWorker : BackgroundService
         var interrupted = false;
         try
         {
-            var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, RemainingBudget(totals), _abort.Token);
+            var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, WithLane(RemainingBudget(totals), set, run), _abort.Token);
             await foreach (var item in results.ConfigureAwait(false))
             {
                 var document = item.Item;

@@ -30,7 +30,7 @@ public static class AgentBatchChatClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         ArgumentNullException.ThrowIfNull(classifier);
-        return builder.Use(inner => new FaultClassifyingChatClient(inner, classifier));
+        return builder.Use(inner => new ServiceChatClient(inner, classifier));
     }
 
     /// <summary>

@@ -69,9 +69,14 @@ internal sealed class BatchBudget
     /// <param name="estimate">The request's estimate.</param>
     /// <param name="order">The request's place in the queue: its item's index.</param>
     /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <param name="mayWait">
+    /// Whether the request may wait for requests in flight to settle; <see langword="false"/> (a request submitted in a
+    /// provider batch, where settling means a batch ending) admits it now, with its output lowered if that is the only way
+    /// it fits, or refuses it.
+    /// </param>
     /// <returns>The reservation; its <see cref="BudgetReservation.OutputLimit"/> is set when the request must be sent with a lower output limit.</returns>
-    /// <exception cref="BudgetExceededException">The request cannot fit, even with its output lowered, and nothing in flight can free room; or it is larger than the whole cap.</exception>
-    public ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken)
+    /// <exception cref="BudgetExceededException">The request cannot fit, even with its output lowered, and nothing in flight can free room (or it may not wait); or it is larger than the whole cap.</exception>
+    public ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken, bool mayWait = true)
     {
         // The smallest form of the request is larger than the whole cap: it could never be made.
         var smallest = estimate.WithOutput(Math.Min(estimate.OutputTokens, MinimumOutputTokens));
@@ -91,7 +96,7 @@ internal sealed class BatchBudget
             // Earlier items first: a request that would fit still queues behind a waiting earlier item.
             if (_waiters.Count == 0 || _waiters.Min!.Order > order)
             {
-                if (TryAdmit(estimate, out var reservation, out var refusal))
+                if (TryAdmit(estimate, mayWait, out var reservation, out var refusal))
                 {
                     return new ValueTask<BudgetReservation>(reservation);
                 }
@@ -149,7 +154,7 @@ internal sealed class BatchBudget
     public void Release(BudgetReservation reservation) => Settle(reservation, 0, 0m);
 
     /// <summary>Under the lock: admits the estimate, lowered if it must and can be; or says why not (a refusal) or to wait (neither).</summary>
-    private bool TryAdmit(CallEstimate estimate, out BudgetReservation reservation, out BudgetExceededException? refusal)
+    private bool TryAdmit(CallEstimate estimate, bool mayWait, out BudgetReservation reservation, out BudgetExceededException? refusal)
     {
         refusal = null;
         if (Fits(estimate))
@@ -160,7 +165,7 @@ internal sealed class BatchBudget
 
         // Too big at its full output limit, either for good or until what is in flight settles. Lowering its output
         // only pays when waiting cannot help: nothing is in flight, or the full request is larger than the whole cap.
-        var waitingCanHelp = _outstanding > 0 && !ExceedsCap(estimate);
+        var waitingCanHelp = mayWait && _outstanding > 0 && !ExceedsCap(estimate);
         if (!waitingCanHelp && LoweredOutput(estimate) is { } lowered)
         {
             reservation = Hold(estimate.WithOutput(lowered), (int)lowered);
@@ -168,7 +173,7 @@ internal sealed class BatchBudget
         }
 
         reservation = default;
-        if (_outstanding == 0)
+        if (!mayWait || _outstanding == 0)
         {
             refusal = Refusal(estimate.WithOutput(Math.Min(estimate.OutputTokens, MinimumOutputTokens)));
         }
@@ -229,7 +234,7 @@ internal sealed class BatchBudget
         List<(Waiter, BudgetReservation?, BudgetExceededException?)>? served = null;
         while (_waiters.Min is { } next)
         {
-            if (TryAdmit(next.Estimate, out var reservation, out var refusal))
+            if (TryAdmit(next.Estimate, mayWait: true, out var reservation, out var refusal))
             {
                 _waiters.Remove(next);
                 (served ??= []).Add((next, reservation, null));

@@ -100,6 +100,9 @@ internal static class TransientFaults
         OperationCanceledException => false,
         BrokenCircuitException => false,
         BatchStoppedException => false,
+
+        // Not run by the provider: an expired request is worth resubmitting, a cancelled one or one of a failed batch not.
+        ProviderBatchItemException batched => batched.Outcome == ProviderBatchOutcome.Expired,
         TimeoutRejectedException => true,
         InvalidModelResponseException invalid => invalid.IsTransient,
         _ when fault is { QuotaExhausted: true } => false,
@@ -132,7 +135,7 @@ internal static class TransientFaults
     /// </summary>
     public static bool MayHaveBeenBilled(Exception error, ModelFault? fault) => error switch
     {
-        BudgetExceededException or ContextWindowExceededException or BrokenCircuitException or BatchStoppedException => false,
+        BudgetExceededException or ContextWindowExceededException or BrokenCircuitException or BatchStoppedException or ProviderBatchItemException => false,
         InvalidModelResponseException => true,
         _ => fault is not { StatusCode: > 0, UnreadableReply: false },
     };

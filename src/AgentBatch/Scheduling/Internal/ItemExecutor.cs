@@ -45,7 +45,8 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         _stop = stop;
         _timeProvider = timeProvider;
         _logger = logger;
-        _guardsSpend = options.MaxTotalTokens.HasValue || options.MaxCost.HasValue || options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue;
+        _guardsSpend = options.MaxTotalTokens.HasValue || options.MaxCost.HasValue || options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue
+            || options.UsesProviderBatches;
     }
 
     /// <summary>Maps an item to its input; throws for a null item or an empty input.</summary>
