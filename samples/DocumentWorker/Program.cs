@@ -9,9 +9,11 @@ using Microsoft.Extensions.Hosting;
 
 // A document worker: watches an inbox folder and runs an agent over every document of every set dropped into it.
 // With no endpoint configured it starts an in-process mock endpoint; set AgentBatch__ApiKey (or OPENAI_API_KEY),
-// and optionally AgentBatch__Endpoint, to use a real one. `--seed` copies the example set into the inbox.
+// and optionally AgentBatch__Endpoint, to use a real one. `--seed` copies the example set into the inbox;
+// `--seed-batch` copies it as a set that runs through the provider's Batch API ("execution": "batch" in its set.json).
 var seed = args.Contains("--seed");
-var builder = Host.CreateApplicationBuilder(args.Where(a => a != "--seed").ToArray());
+var seedBatch = args.Contains("--seed-batch");
+var builder = Host.CreateApplicationBuilder(args.Where(a => a is not "--seed" and not "--seed-batch").ToArray());
 
 // The sample's settings ship beside the program; a file in the current folder, the environment and the command line override them.
 builder.Configuration.Sources.Insert(0, new JsonConfigurationSource { Path = "appsettings.json", FileProvider = new PhysicalFileProvider(AppContext.BaseDirectory) });
@@ -37,6 +39,12 @@ if (string.IsNullOrEmpty(builder.Configuration["AgentBatch:ApiKey"]) && string.I
 {
     // The default batch's chat client is whatever the app registers: here the mock's.
     mock = MockChatServer.Start(MockReplies.Reply);
+
+    // The mock's Batch API moves each batch on by itself every second, and the worker polls it as often: a batch set
+    // ends in seconds here, where a real provider takes minutes to hours.
+    mock.Batches.AutoAdvanceInterval = TimeSpan.FromSeconds(1);
+    builder.Configuration["AgentBatch:ProviderBatch:PollInterval"] ??= "00:00:01";
+    builder.Configuration["AgentBatch:ProviderBatch:MaxPollInterval"] ??= "00:00:02";
     builder.Services.AddChatClient(mock.CreateChatClient(model));
     Console.WriteLine($"Endpoint: embedded mock at {mock.Endpoint} (set AgentBatch__ApiKey or OPENAI_API_KEY to use a real one)");
 }
@@ -50,7 +58,12 @@ else
 var inbox = Path.GetFullPath(builder.Configuration["AgentBatch:Worker:InboxPath"] ?? "inbox", builder.Environment.ContentRootPath);
 if (seed)
 {
-    Seed(Path.Combine(AppContext.BaseDirectory, "example-set"), Path.Combine(inbox, "example"));
+    Seed(Path.Combine(AppContext.BaseDirectory, "example-set"), Path.Combine(inbox, "example"), manifest: null);
+}
+
+if (seedBatch)
+{
+    Seed(Path.Combine(AppContext.BaseDirectory, "example-set"), Path.Combine(inbox, "example-batch"), """{ "execution": "batch", "csv": true }""");
 }
 
 Console.WriteLine($"Inbox: {inbox} (drop a folder of text files or a .jsonl file of {{\"name\",\"text\"}} records into it; Ctrl+C to stop)");
@@ -72,7 +85,7 @@ finally
 
 return Environment.ExitCode;
 
-static void Seed(string source, string destination)
+static void Seed(string source, string destination, string? manifest)
 {
     // Copied under a '_' name and renamed, so the worker never sees a half-copied set.
     var staging = Path.Combine(Path.GetDirectoryName(destination)!, "_" + Path.GetFileName(destination));
@@ -81,6 +94,11 @@ static void Seed(string source, string destination)
         var target = Path.Combine(staging, Path.GetRelativePath(source, file));
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
         File.Copy(file, target, overwrite: true);
+    }
+
+    if (manifest is not null)
+    {
+        File.WriteAllText(Path.Combine(staging, "set.json"), manifest);
     }
 
     if (Directory.Exists(destination))

@@ -95,6 +95,7 @@ public static class OpenAIAgentBatchBuilderExtensions
 
         // Local OpenAI-compatible servers take any key; the client insists on one.
         var key = string.IsNullOrWhiteSpace(options.ApiKey) ? "no-key" : options.ApiKey;
-        return new OpenAIClient(new ApiKeyCredential(key), clientOptions).GetChatClient(options.Model).AsBatchChatClient();
+        // The same client's Batch API goes with it, for sets and batches run with Execution = ProviderBatch.
+        return new OpenAIClient(new ApiKeyCredential(key), clientOptions).AsBatchChatClient(options.Model);
     }
 }

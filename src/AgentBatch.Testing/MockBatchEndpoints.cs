@@ -1,4 +1,5 @@
 using AgentBatch.Testing.Internal;
+using WireMock;
 using WireMock.Matchers;
 using WireMock.RequestBuilders;
 using WireMock.ResponseBuilders;
@@ -55,6 +56,7 @@ public sealed class MockBatchEndpoints
     private long _maxAnthropicBatchBytes = DefaultMaxAnthropicBatchBytes;
     private TimeSpan? _autoAdvanceInterval;
     private int? _resultOrderSeed = 0;
+    private string? _acceptedApiKey;
 
     internal MockBatchEndpoints(MockChatServer server, TimeProvider timeProvider)
     {
@@ -144,6 +146,19 @@ public sealed class MockBatchEndpoints
     {
         get => Read(() => _resultOrderSeed);
         set => Write(() => _resultOrderSeed = value);
+    }
+
+    /// <summary>Gets or sets the one API key the file and batch endpoints accept; <see langword="null"/> accepts any.</summary>
+    /// <value>The default value is <see langword="null"/>.</value>
+    /// <remarks>
+    /// A request with another key (or none) is refused before anything is stored, as the providers refuse it: OpenAI's
+    /// endpoints with a 401 <c>invalid_api_key</c>, Anthropic's with a 401 <c>authentication_error</c>. Both messages echo
+    /// the key that was sent, in full, as a careless server would, so a test can check it never goes further.
+    /// </remarks>
+    public string? AcceptedApiKey
+    {
+        get => Read(() => _acceptedApiKey);
+        set => Write(() => _acceptedApiKey = value);
     }
 
     /// <summary>Gets every file the OpenAI file endpoints have held, in creation order: uploads and the batches' output and error files, deleted ones included.</summary>
@@ -298,6 +313,16 @@ public sealed class MockBatchEndpoints
             .RespondWith(Response.Create().WithCallback(anthropic.Handle));
         server.Given(Request.Create().WithPath(new RegexMatcher("^/v1/(files|batches)(/.*)?$")))
             .RespondWith(Response.Create().WithCallback(openAI.Handle));
+    }
+
+    /// <summary>The key a request sent, when <see cref="AcceptedApiKey"/> refuses it. Called under the store's lock.</summary>
+    /// <param name="request">The request.</param>
+    /// <param name="refused">The key sent (empty when none was).</param>
+    /// <returns><see langword="true"/> when the request must be refused.</returns>
+    internal bool Refuses(IRequestMessage request, out string refused)
+    {
+        refused = MockChatRequest.ReadApiKey(MockChatServer.FirstValues(request.Headers)) ?? string.Empty;
+        return _acceptedApiKey is { } accepted && !string.Equals(refused, accepted, StringComparison.Ordinal);
     }
 
     /// <summary>Brings a batch up to the clock. Called under the store's lock.</summary>

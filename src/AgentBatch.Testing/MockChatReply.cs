@@ -1,6 +1,6 @@
 namespace AgentBatch.Testing;
 
-/// <summary>What the mock server answers to one chat-completions request.</summary>
+/// <summary>What the mock server answers to one chat request, in the wire format of the endpoint it came to (OpenAI's or Anthropic's).</summary>
 /// <remarks>Build one with the static factory methods, then adjust it with <c>with</c> expressions.</remarks>
 public sealed record MockChatReply
 {
@@ -17,10 +17,14 @@ public sealed record MockChatReply
     public int? CompletionTokens { get; init; }
 
     /// <summary>Gets a value indicating whether the reply carries a <c>usage</c> object at all.</summary>
-    /// <remarks>A streamed reply sends it as a last chunk with empty <c>choices</c>, and only when the request asks for it (<c>stream_options.include_usage</c>).</remarks>
+    /// <remarks>
+    /// A streamed OpenAI reply sends it as a last chunk with empty <c>choices</c>, and only when the request asks for it
+    /// (<c>stream_options.include_usage</c>). An Anthropic reply always has it (in <c>message_start</c> and
+    /// <c>message_delta</c> when streamed); without it the Anthropic client cannot read the reply.
+    /// </remarks>
     public bool IncludeUsage { get; init; } = true;
 
-    /// <summary>Gets the HTTP status code. Anything but 200 is sent as an OpenAI-style error body.</summary>
+    /// <summary>Gets the HTTP status code. Anything but 200 is sent as the provider's error body: OpenAI's <c>{"error":{"message","type","code"}}</c>, Anthropic's <c>{"type":"error","error":{"type","message"},"request_id"}</c>.</summary>
     public int StatusCode { get; init; } = 200;
 
     /// <summary>Gets the error message for a non-200 reply.</summary>
@@ -36,7 +40,7 @@ public sealed record MockChatReply
     /// <summary>Gets a transport fault to answer with instead of a response.</summary>
     public MockFault Fault { get; init; }
 
-    /// <summary>Gets a raw body to send verbatim with <see cref="StatusCode"/>, bypassing the chat-completion format.</summary>
+    /// <summary>Gets a raw body to send verbatim with <see cref="StatusCode"/>, bypassing the provider's format.</summary>
     public string? RawBody { get; init; }
 
     /// <summary>Gets the model id reported in the reply; <see langword="null"/> for the requested one.</summary>
@@ -70,8 +74,8 @@ public sealed record MockChatReply
     /// <returns>The reply.</returns>
     public static MockChatReply CallTools(params MockToolCall[] calls) => new() { ToolCalls = calls };
 
-    /// <summary>An OpenAI-style error response.</summary>
-    /// <param name="statusCode">The HTTP status code, such as 429 or 503.</param>
+    /// <summary>An error response, in the provider's shape (see <see cref="StatusCode"/>).</summary>
+    /// <param name="statusCode">The HTTP status code, such as 429, 503 or Anthropic's 529.</param>
     /// <param name="message">The error message.</param>
     /// <returns>The reply.</returns>
     public static MockChatReply Error(int statusCode, string message = "mock error") =>

@@ -2,7 +2,12 @@ using System.Text.Json.Nodes;
 
 namespace AgentBatch.Testing;
 
-/// <summary>A chat-completions request as the mock server received it.</summary>
+/// <summary>A chat request as the mock server received it: OpenAI's chat completions or Anthropic's Messages, read into one shape.</summary>
+/// <remarks>
+/// An Anthropic request reads as its chat-completions equivalent: <c>system</c> as a system message, <c>tool_use</c>
+/// blocks as an assistant's tool calls, <c>tool_result</c> blocks as tool messages, image blocks as image parts (not
+/// in <see cref="MockChatMessage.Content"/>). <see cref="RawBody"/> keeps what was sent.
+/// </remarks>
 public sealed class MockChatRequest
 {
     internal MockChatRequest(int sequence, string rawBody, JsonNode? body, IReadOnlyDictionary<string, string> headers)
@@ -52,28 +57,30 @@ public sealed class MockChatRequest
     public string? CustomId { get; }
 
     /// <summary>Gets the request's HTTP headers: the first value of each, looked up by name in any case.</summary>
-    /// <remarks>They include the client's credentials (<c>Authorization</c>, <c>api-key</c>) as sent.</remarks>
+    /// <remarks>They include the client's credentials (<c>Authorization</c>, <c>api-key</c>, <c>x-api-key</c>) and Anthropic's <c>anthropic-version</c> as sent.</remarks>
     public IReadOnlyDictionary<string, string> Headers { get; }
 
     /// <summary>Gets the API key the client sent: the token of an <c>Authorization: Bearer</c> header, else the <c>api-key</c> header (Azure style), else the <c>x-api-key</c> header (Anthropic style), else <see langword="null"/>.</summary>
-    public string? ApiKey
-    {
-        get
-        {
-            const string Bearer = "Bearer ";
-            if (Headers.TryGetValue("Authorization", out var authorization) && authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
-            {
-                return authorization[Bearer.Length..].Trim();
-            }
+    public string? ApiKey => ReadApiKey(Headers);
 
-            return Headers.TryGetValue("api-key", out var key) ? key
-                : Headers.TryGetValue("x-api-key", out var anthropicKey) ? anthropicKey
-                : null;
+    /// <summary>Reads the API key from a request's headers, as <see cref="ApiKey"/> describes.</summary>
+    /// <param name="headers">The first value of each header, looked up by name in any case.</param>
+    /// <returns>The key, or <see langword="null"/>.</returns>
+    internal static string? ReadApiKey(IReadOnlyDictionary<string, string> headers)
+    {
+        const string Bearer = "Bearer ";
+        if (headers.TryGetValue("Authorization", out var authorization) && authorization.StartsWith(Bearer, StringComparison.OrdinalIgnoreCase))
+        {
+            return authorization[Bearer.Length..].Trim();
         }
+
+        return headers.TryGetValue("api-key", out var key) ? key
+            : headers.TryGetValue("x-api-key", out var anthropicKey) ? anthropicKey
+            : null;
     }
 
     /// <summary>Gets a value indicating whether the request asks for a streamed answer (<c>"stream": true</c>).</summary>
-    /// <remarks>The server then answers with server-sent <c>chat.completion.chunk</c> events instead of one JSON body.</remarks>
+    /// <remarks>The server then answers with server-sent events instead of one JSON body: <c>chat.completion.chunk</c> events to an OpenAI request, Anthropic's message events to an Anthropic one.</remarks>
     public bool IsStreaming { get; }
 
     /// <summary>Gets the requested model id.</summary>

@@ -20,11 +20,12 @@ using WireMock.Util;
 namespace AgentBatch.Testing;
 
 /// <summary>
-/// An in-process HTTP server that speaks the OpenAI chat-completions wire format, for tests and offline samples.
+/// An in-process HTTP server that speaks the OpenAI chat-completions and the Anthropic Messages wire formats, for tests
+/// and offline samples.
 /// </summary>
 /// <remarks>
 /// <para>
-/// It listens on a free loopback port and answers <c>POST /v1/chat/completions</c> with whatever
+/// It listens on a free loopback port and answers OpenAI's <c>POST /v1/chat/completions</c> with whatever
 /// <see cref="Responder"/> returns for each request: answers, tool calls, usage figures, errors with
 /// <c>retry-after</c> headers, delays and transport faults. Every request is recorded in <see cref="Requests"/>.
 /// </para>
@@ -35,10 +36,23 @@ namespace AgentBatch.Testing;
 /// <c>data: [DONE]</c>. Errors, delays, faults and raw bodies are the same for both kinds of request.
 /// </para>
 /// <para>
+/// It answers Anthropic's <c>POST /v1/messages</c> from the same <see cref="Responder"/>: the request (<c>system</c>,
+/// <c>messages</c> with text, image, <c>tool_use</c> and <c>tool_result</c> blocks, <c>tools</c>, <c>model</c>,
+/// <c>max_tokens</c>, <c>stream</c>) is read into the same <see cref="MockChatRequest"/>, and the reply is an Anthropic
+/// <c>message</c> (a text block, <c>tool_use</c> blocks, <c>stop_reason</c>, <c>usage</c> with <c>input_tokens</c> and
+/// <c>output_tokens</c>), or, streamed, the events <c>message_start</c>, <c>ping</c>, <c>content_block_start</c>,
+/// <c>content_block_delta</c>, <c>content_block_stop</c>, <c>message_delta</c> (with the usage) and <c>message_stop</c>.
+/// Errors come as Anthropic sends them (<c>{"type":"error","error":{"type":"rate_limit_error","message":...}}</c>, the
+/// type from the status: 429 <c>rate_limit_error</c>, 529 <c>overloaded_error</c>, 401 <c>authentication_error</c>, ...),
+/// and every response carries a <c>request-id</c> header. A request without <c>model</c>, <c>max_tokens</c> or
+/// <c>messages</c> is refused with a 400, as the real API refuses it, before the responder sees it. Point the official
+/// Anthropic client at <see cref="Url"/> (<c>BaseUrl</c>, with <c>MaxRetries = 0</c>).
+/// </para>
+/// <para>
 /// It also serves both providers' batch endpoints (OpenAI's <c>/v1/files</c> and <c>/v1/batches</c>, Anthropic's
 /// <c>/v1/messages/batches</c>), whose requests the same <see cref="Responder"/> answers; see <see cref="Batches"/>.
 /// </para>
-/// <para>Talk to it with the real OpenAI client from <see cref="CreateChatClient"/> or <see cref="CreateOpenAIClient"/>. All members are thread-safe.</para>
+/// <para>Talk to it with the real OpenAI client from <see cref="CreateChatClient"/> or <see cref="CreateOpenAIClient"/>, or with the real Anthropic client. All members are thread-safe.</para>
 /// </remarks>
 public sealed class MockChatServer : IDisposable
 {
@@ -46,6 +60,7 @@ public sealed class MockChatServer : IDisposable
     private readonly ConcurrentQueue<MockChatRequest> _requests = new();
     private readonly CancellationTokenSource _disposed = new();
     private readonly TimeProvider _timeProvider;
+    private readonly string _instance = Guid.NewGuid().ToString("N")[..8];
     private int _sequence = -1;
     private int _inFlight;
     private int _maxInFlight;
@@ -63,9 +78,11 @@ public sealed class MockChatServer : IDisposable
             MaxRequestLogCount = 0,
         });
 
-        var respond = Response.Create().WithCallback(HandleAsync);
-        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).RespondWith(respond);
-        _server.Given(Request.Create().WithPath("/chat/completions").UsingPost()).RespondWith(respond);
+        var chatCompletions = Response.Create().WithCallback(request => HandleAsync(request, OpenAIChatWireFormat.Instance));
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).RespondWith(chatCompletions);
+        _server.Given(Request.Create().WithPath("/chat/completions").UsingPost()).RespondWith(chatCompletions);
+        _server.Given(Request.Create().WithPath("/v1/messages").UsingPost())
+            .RespondWith(Response.Create().WithCallback(request => HandleAsync(request, AnthropicMessagesWireFormat.Instance)));
 
         Batches = new MockBatchEndpoints(this, _timeProvider);
         Batches.Map(_server);
@@ -124,8 +141,12 @@ public sealed class MockChatServer : IDisposable
 
     /// <summary>Creates a Microsoft.Extensions.AI chat client that talks to this server through the real OpenAI .NET client.</summary>
     /// <param name="model">The model id to request.</param>
-    /// <returns>The chat client, with the OpenAI fault classifier (<c>AsBatchChatClient()</c>). Its built-in retries are off, so every request it makes is one the caller asked for.</returns>
-    public IChatClient CreateChatClient(string model = "gpt-4o-mini") => CreateOpenAIClient().GetChatClient(model).AsBatchChatClient();
+    /// <returns>
+    /// The chat client, with the OpenAI fault classifier and the OpenAI client's Batch API (<c>openAIClient.AsBatchChatClient(model)</c>), so
+    /// a batch run with <see cref="BatchExecution.ProviderBatch"/> goes through <see cref="Batches"/>. Its built-in retries are off, so every
+    /// request it makes is one the caller asked for.
+    /// </returns>
+    public IChatClient CreateChatClient(string model = "gpt-4o-mini") => CreateOpenAIClient().AsBatchChatClient(model);
 
     /// <summary>Creates the real OpenAI client, pointed at this server with its built-in retries off: its file and batch clients (<c>GetOpenAIFileClient</c>, <c>GetBatchClient</c>) talk to <see cref="Batches"/>.</summary>
     /// <returns>The client.</returns>
@@ -239,9 +260,11 @@ public sealed class MockChatServer : IDisposable
         return first;
     }
 
+    private static readonly IReadOnlyDictionary<string, string> NoHeaders = new Dictionary<string, string>();
+
     private static string FirstHalf(string body) => body[..(body.Length / 2)];
 
-    private async Task<IResponseMessage> HandleAsync(IRequestMessage httpRequest)
+    private async Task<IResponseMessage> HandleAsync(IRequestMessage httpRequest, MockWireFormat wire)
     {
         var inFlight = Interlocked.Increment(ref _inFlight);
         try
@@ -253,14 +276,10 @@ public sealed class MockChatServer : IDisposable
             }
 
             var raw = httpRequest.Body ?? string.Empty;
-            JsonNode? json;
-            try
+            var json = wire.Read(raw, out var refusal);
+            if (refusal is not null)
             {
-                json = JsonNode.Parse(raw);
-            }
-            catch (JsonException)
-            {
-                return Json(400, """{"error":{"message":"The request body is not valid JSON.","type":"invalid_request_error"}}""");
+                return Error(wire, 400, refusal, null, NoHeaders);
             }
 
             var request = new MockChatRequest(Interlocked.Increment(ref _sequence), raw, json, FirstValues(httpRequest.Headers));
@@ -273,7 +292,7 @@ public sealed class MockChatServer : IDisposable
             }
             catch (Exception ex)
             {
-                return Json(500, JsonSerializer.Serialize(new { error = new { message = "Mock responder threw: " + ex.Message, type = "server_error" } }));
+                return Error(wire, 500, "Mock responder threw: " + ex.Message, request, NoHeaders);
             }
 
             if (reply.Delay > TimeSpan.Zero)
@@ -284,15 +303,16 @@ public sealed class MockChatServer : IDisposable
                 }
                 catch (OperationCanceledException)
                 {
-                    return Json(503, """{"error":{"message":"The mock server is shutting down.","type":"server_error"}}""");
+                    return Error(wire, 503, "The mock server is shutting down.", request, NoHeaders);
                 }
             }
 
+            var headers = WithRequestId(wire, request, reply.Headers);
             if (reply.Fault == MockFault.DropAfterFirstChunk)
             {
                 return request.IsStreaming
-                    ? Body("text/event-stream", new MockSseBodyQueue(MockCompletionBodies.StreamEvents(request, reply, UsageTokenCounter), dropAfter: 1), reply.Headers)
-                    : Body("application/json", new MockSseBodyQueue([FirstHalf(MockCompletionBodies.Completion(request, reply, UsageTokenCounter))], dropAfter: 1), reply.Headers);
+                    ? Body("text/event-stream", new MockSseBodyQueue(wire.StreamPieces(request, reply, UsageTokenCounter), dropAfter: 1), headers)
+                    : Body("application/json", new MockSseBodyQueue([FirstHalf(wire.Completion(request, reply, UsageTokenCounter))], dropAfter: 1), headers);
             }
 
             if (reply.Fault != MockFault.None)
@@ -302,27 +322,53 @@ public sealed class MockChatServer : IDisposable
                     StatusCode = 200,
                     FaultType = reply.Fault == MockFault.EmptyResponse ? FaultType.EMPTY_RESPONSE : FaultType.MALFORMED_RESPONSE_CHUNK,
                     FaultPercentage = 1.0,
-                    BodyData = new BodyData { BodyAsString = """{"id":"chatcmpl-broken","choices":[{"index":0,"message":{"role":"assi""", DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
+                    BodyData = new BodyData { BodyAsString = wire.BrokenBody, DetectedBodyType = BodyType.String, Encoding = Encoding.UTF8 },
                 };
             }
 
             if (reply.RawBody is { } rawBody)
             {
-                return Json(reply.StatusCode, rawBody, reply.Headers);
+                return Json(reply.StatusCode, rawBody, headers);
             }
 
             if (reply.StatusCode != 200)
             {
-                return Json(reply.StatusCode, MockCompletionBodies.Error(reply), reply.Headers);
+                return Error(wire, reply.StatusCode, reply.ErrorMessage ?? "mock error", request, reply.Headers);
             }
 
             return request.IsStreaming
-                ? Body("text/event-stream", new MockSseBodyQueue(MockCompletionBodies.StreamEvents(request, reply, UsageTokenCounter)), reply.Headers)
-                : Json(200, MockCompletionBodies.Completion(request, reply, UsageTokenCounter), reply.Headers);
+                ? Body("text/event-stream", new MockSseBodyQueue(wire.StreamPieces(request, reply, UsageTokenCounter)), headers)
+                : Json(200, wire.Completion(request, reply, UsageTokenCounter), headers);
         }
         finally
         {
             Interlocked.Decrement(ref _inFlight);
         }
     }
+
+    /// <summary>An error response in the provider's shape, with its request id where the provider sends one.</summary>
+    private ResponseMessage Error(MockWireFormat wire, int status, string message, MockChatRequest? request, IReadOnlyDictionary<string, string> headers)
+    {
+        var withId = WithRequestId(wire, request, headers);
+        var requestId = withId.FirstOrDefault(h => string.Equals(h.Key, wire.RequestIdHeader, StringComparison.OrdinalIgnoreCase)).Value;
+        return Json(status, wire.Error(status, message, requestId), withId);
+    }
+
+    /// <summary>The reply's headers, with the request id added where the provider sends one and the reply sets none.</summary>
+    private IReadOnlyDictionary<string, string> WithRequestId(MockWireFormat wire, MockChatRequest? request, IReadOnlyDictionary<string, string> headers)
+    {
+        if (wire.RequestIdHeader is not { } name || headers.Keys.Any(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)))
+        {
+            return headers;
+        }
+
+        return new Dictionary<string, string>(headers, StringComparer.OrdinalIgnoreCase) { [name] = RequestId(request) };
+    }
+
+    /// <summary>
+    /// The id of the server's answer to a request: unique across servers, as a provider's request ids are, so a client
+    /// that remembers responses by id never mistakes one server's for another's.
+    /// </summary>
+    private string RequestId(MockChatRequest? request) =>
+        request is null ? $"req_mock_{_instance}_refused" : string.Create(CultureInfo.InvariantCulture, $"req_mock_{_instance}_{request.Sequence:D6}");
 }

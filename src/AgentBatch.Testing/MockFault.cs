@@ -1,6 +1,6 @@
 namespace AgentBatch.Testing;
 
-/// <summary>A transport-level fault the mock server can answer with instead of a chat completion.</summary>
+/// <summary>A transport-level fault the mock server can answer with instead of a chat reply.</summary>
 public enum MockFault
 {
     /// <summary>No fault.</summary>
@@ -14,8 +14,9 @@ public enum MockFault
 
     /// <summary>
     /// The response starts normally, then the connection closes after the first chunk: for a streaming request, after
-    /// the first <c>chat.completion.chunk</c> event (the role and the first piece of text or the first tool call); for
-    /// any other request, after the first half of the JSON body.
+    /// the first <c>chat.completion.chunk</c> event (the role and the first piece of text or the first tool call), or
+    /// for an Anthropic one after the events up to the first <c>content_block_delta</c>; for any other request, after
+    /// the first half of the JSON body.
     /// </summary>
     /// <remarks>The status is 200 and the body's end never arrives, so the client fails while reading it, after what was sent.</remarks>
     DropAfterFirstChunk,

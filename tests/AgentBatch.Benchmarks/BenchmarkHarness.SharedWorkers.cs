@@ -4,7 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AgentBatch.Benchmarks;
 
 /// <summary>
-/// Section 8: one JSONL set shared by 1, 2 and 3 workers through PostgreSQL (AddAgentBatchPostgreSql), against the same set
+/// Section 9: one JSONL set shared by 1, 2 and 3 workers through PostgreSQL (AddAgentBatchPostgreSql), against the same set
 /// through the single-process SQLite store, the in-memory model answering asynchronously.
 /// </summary>
 /// <remarks>
@@ -18,7 +18,7 @@ public sealed partial class BenchmarkHarness
     {
         var size = _quick ? 2_000 : 10_000;
         var repetitions = _quick ? 1 : 3;
-        _log.WriteLine(string.Create(Invariant, $"8. shared workers: one JSONL set of {size} through PostgreSQL with 1, 2 and 3 workers, against SQLite with one; in-memory model; {repetitions} interleaved repetitions, medians"));
+        _log.WriteLine(string.Create(Invariant, $"9. shared workers: one JSONL set of {size} through PostgreSQL with 1, 2 and 3 workers, against SQLite with one; in-memory model; {repetitions} interleaved repetitions, medians"));
         var connectionString = await PostgreSqlServer.ConnectionStringAsync();
         var sqlite = new List<(double Rate, long Peak)>();
         var shared = new List<(double Rate, long Peak)>[3] { [], [], [] };

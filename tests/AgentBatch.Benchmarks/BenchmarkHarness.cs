@@ -48,6 +48,7 @@ public sealed partial class BenchmarkHarness
             () => PacingAsync(cancellationToken),
             () => GroupingAsync(cancellationToken),
             () => DocumentWorkerAsync(cancellationToken),
+            () => ProviderBatchAsync(cancellationToken),
             () => SharedWorkersAsync(cancellationToken),
         ];
         for (var i = 0; i < sections.Length; i++)

@@ -43,6 +43,7 @@ public static class SnippetCompiler
         "AgentBatch",
         "AgentBatch.Hosting",
         "AgentBatch.Testing",
+        "Anthropic",
         "Azure.AI.OpenAI",
         "Azure.Identity",
         "Microsoft.Extensions.AI",
@@ -51,13 +52,13 @@ public static class SnippetCompiler
         "Microsoft.Extensions.DependencyInjection",
         "Microsoft.Extensions.Hosting",
         "Microsoft.Extensions.Logging",
-        "Microsoft.SemanticKernel",
         "OpenAI",
         "OpenTelemetry",
         "OpenTelemetry.Metrics",
         "OpenTelemetry.Trace",
         "System.ClientModel",
         "System.ClientModel.Primitives",
+        "System.ComponentModel.DataAnnotations",
         "Xunit",
     ];
 

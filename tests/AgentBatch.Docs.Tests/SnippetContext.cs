@@ -1,10 +1,8 @@
-using System.ComponentModel;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
-using Microsoft.SemanticKernel;
 using OpenAI.Batch;
 
 namespace AgentBatch.Docs.Tests;
@@ -73,12 +71,5 @@ public abstract class SnippetContext
         public string File { get; }
 
         public string Report(string file, int line, string severity, string description) => "Recorded.";
-    }
-
-    /// <summary>A Semantic Kernel plugin, as the Semantic Kernel snippet adds it.</summary>
-    protected sealed class InventoryPlugin
-    {
-        [KernelFunction, Description("Counts the stock of an item.")]
-        public int CountStock(string item) => 0;
     }
 }

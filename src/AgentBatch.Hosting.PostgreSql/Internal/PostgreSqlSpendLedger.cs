@@ -41,7 +41,7 @@ internal sealed class PostgreSqlSpendLedger : SpendLedger
         }
     }
 
-    public override async ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken)
+    public override async ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, bool mayWait, CancellationToken cancellationToken)
     {
         if (RefuseIfLargerThanCap(estimate) is { } never)
         {
@@ -60,7 +60,9 @@ internal sealed class PostgreSqlSpendLedger : SpendLedger
             var tokensLeft = MaxTotalTokens is { } maxTokens ? maxTokens - figures.SpentTokens - figures.ReservedTokens : (long?)null;
             var costLeft = MaxCost is { } maxCost ? maxCost - figures.SpentCost - figures.ReservedCost : (decimal?)null;
             var exceedsCap = (MaxTotalTokens is { } t && estimate.Tokens > t) || (MaxCost is { } c && estimate.Cost > c);
-            if ((figures.Outstanding == 0 || exceedsCap) && LowerOutputToFit(estimate, tokensLeft, costLeft) is { } lowered)
+            // A call that may not wait is admitted now or not at all, as when nothing is in flight.
+            var canWait = mayWait && figures.Outstanding > 0;
+            if ((!canWait || exceedsCap) && LowerOutputToFit(estimate, tokensLeft, costLeft) is { } lowered)
             {
                 var smaller = estimate.WithOutput(lowered);
                 var (lowId, lowFigures) = await _store.TryReserveSpendAsync(_account, smaller, MaxTotalTokens, MaxCost, cancellationToken).ConfigureAwait(false);
@@ -73,9 +75,9 @@ internal sealed class PostgreSqlSpendLedger : SpendLedger
                 continue;
             }
 
-            if (figures.Outstanding == 0)
+            if (!canWait)
             {
-                // Nothing in flight anywhere can free room: the cap is spent for this call.
+                // Nothing in flight anywhere can free room (or the call may not wait for it): the cap is spent for this call.
                 throw Refusal(Smallest(estimate), tokensLeft, costLeft);
             }
 

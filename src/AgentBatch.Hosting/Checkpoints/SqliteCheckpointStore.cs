@@ -20,8 +20,12 @@ namespace AgentBatch.Hosting;
 /// process died counts as spent when the run opens again. The store is one worker's: the worker holds its inbox while
 /// it runs, and a reservation found when a run opens can only be a dead process's.
 /// </para>
+/// <para>
+/// It also keeps the provider batches of sets run through the provider's batch API (<see cref="IProviderBatchStore"/>):
+/// a record before each batch is created and its id right after, so a restarted worker re-attaches to them.
+/// </para>
 /// </remarks>
-public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IBatchCheckpointStore, IDisposable
+public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, IBatchCheckpointStore, IDisposable
 {
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -53,6 +57,14 @@ public sealed class SqliteCheckpointStore : IDocumentCheckpointStore, IBatchChec
             set_id INTEGER NOT NULL,
             tokens INTEGER NOT NULL,
             cost TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS provider_batches (
+            run TEXT NOT NULL,
+            key TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            submitted_at TEXT NOT NULL,
+            requests TEXT NOT NULL,
+            batch_id TEXT NULL,
+            PRIMARY KEY (run, key));
         """;
 
     private readonly string _connectionString;

@@ -262,7 +262,7 @@ public sealed partial class DocumentSetWorker : BackgroundService
     private async Task<SetRunOutcome> RunDocumentsAsync(
         DocumentSet set, DocumentSetCheckpoint run, string profileName, AgentProfile profile, SetOutputWriter writer, SetTotals totals, CancellationToken stoppingToken)
     {
-        var options = await SetOptionsAsync(run, stoppingToken).ConfigureAwait(false);
+        var options = WithLane(await SetOptionsAsync(run, stoppingToken).ConfigureAwait(false), set, run);
         return await _setBatch.RunAsync(
             set.Name,
             profileName,
@@ -333,7 +333,7 @@ public sealed partial class DocumentSetWorker : BackgroundService
     private string? Problem(DocumentSet set, string profileName, out AgentProfile profile)
     {
         var configured = TryGetProfile(profileName, out profile);
-        return set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.");
+        return set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.") ?? LaneProblem(set);
     }
 
     /// <summary>Yields the set's documents that have no recorded result, until the host starts stopping.</summary>

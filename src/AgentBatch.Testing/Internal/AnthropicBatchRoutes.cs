@@ -25,6 +25,11 @@ internal sealed class AnthropicBatchRoutes
         lock (_endpoints.Store.Gate)
         {
             var requestId = _endpoints.Store.NextRequestId();
+            if (_endpoints.Refuses(request, out var key))
+            {
+                return MockHttp.AnthropicError(401, $"invalid x-api-key: {key}", requestId);
+            }
+
             return (method, path) switch
             {
                 ("POST", ["messages", "batches"]) => Create(request, requestId),

@@ -10,8 +10,11 @@ internal static class MockCompletionBodies
     /// <summary>The event that ends every stream.</summary>
     public const string DoneEvent = "data: [DONE]\n\n";
 
-    private const int TextDeltas = 4;
-    private const int ArgumentDeltas = 2;
+    /// <summary>How many deltas a streamed answer's text comes in (fewer when it is shorter).</summary>
+    public const int TextDeltas = 4;
+
+    /// <summary>How many deltas a streamed tool call's arguments come in (fewer when they are shorter).</summary>
+    public const int ArgumentDeltas = 2;
 
     /// <summary>The non-streaming <c>chat.completion</c> body.</summary>
     /// <param name="request">The request.</param>
@@ -164,16 +167,22 @@ internal static class MockCompletionBodies
     /// <summary>The OpenAI error body for a reply whose status is not 200: <c>{"error":{"message","type","code"}}</c>.</summary>
     /// <param name="reply">The reply.</param>
     /// <returns>The JSON body.</returns>
-    public static string Error(MockChatReply reply)
+    public static string Error(MockChatReply reply) => Error(reply.StatusCode, reply.ErrorMessage ?? "mock error");
+
+    /// <summary>The OpenAI error body for a status and a message: <c>{"error":{"message","type","code"}}</c>.</summary>
+    /// <param name="status">The HTTP status, which decides the error type.</param>
+    /// <param name="message">The message.</param>
+    /// <returns>The JSON body.</returns>
+    public static string Error(int status, string message)
     {
-        var type = reply.StatusCode == 429 ? "rate_limit_exceeded" : reply.StatusCode >= 500 ? "server_error" : "invalid_request_error";
+        var type = status == 429 ? "rate_limit_exceeded" : status >= 500 ? "server_error" : "invalid_request_error";
         return new JsonObject
         {
             ["error"] = new JsonObject
             {
-                ["message"] = reply.ErrorMessage ?? "mock error",
+                ["message"] = message,
                 ["type"] = type,
-                ["code"] = reply.StatusCode.ToString(CultureInfo.InvariantCulture),
+                ["code"] = status.ToString(CultureInfo.InvariantCulture),
             },
         }.ToJsonString();
     }
@@ -211,7 +220,10 @@ internal static class MockCompletionBodies
     private static int EstimateTokens(string text) => Math.Max(1, (text.Length + 3) / 4);
 
     /// <summary>Splits text into at most <paramref name="parts"/> nonempty pieces of about equal length, never inside a surrogate pair.</summary>
-    private static List<string> Split(string text, int parts)
+    /// <param name="text">The text.</param>
+    /// <param name="parts">The most pieces.</param>
+    /// <returns>The pieces; none for an empty text.</returns>
+    public static List<string> Split(string text, int parts)
     {
         var pieces = new List<string>(parts);
         var size = Math.Max(1, (text.Length + parts - 1) / parts);

@@ -73,16 +73,7 @@ internal static class MockHttp
     /// <param name="requestId">The request id, also sent as the <c>request-id</c> header.</param>
     /// <returns>The response.</returns>
     public static ResponseMessage AnthropicError(int status, string message, string requestId) =>
-        Json(
-            status,
-            new JsonObject
-            {
-                ["type"] = "error",
-                ["error"] = new JsonObject { ["type"] = AnthropicBatchJson.ErrorType(status), ["message"] = message },
-                ["request_id"] = requestId,
-            },
-            "request-id",
-            requestId);
+        Json(status, AnthropicMessagesJson.Error(status, message, requestId), "request-id", requestId);
 
     /// <summary>The path's segments after <c>/v1</c>: <c>/v1/batches/b1/cancel</c> gives <c>batches</c>, <c>b1</c>, <c>cancel</c>.</summary>
     /// <param name="request">The request.</param>

@@ -29,6 +29,11 @@ internal sealed class OpenAIBatchRoutes
         var method = request.Method.ToUpperInvariant();
         lock (_endpoints.Store.Gate)
         {
+            if (_endpoints.Refuses(request, out var key))
+            {
+                return MockHttp.OpenAIError(401, $"Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys.", code: "invalid_api_key");
+            }
+
             return (method, path) switch
             {
                 ("POST", ["files"]) => Upload(request),

@@ -32,6 +32,26 @@ public sealed record ModelPricing(decimal InputPerMillionTokens, decimal OutputP
         init => field = NotNegative(value, nameof(OutputPerMillionTokens));
     } = NotNegative(OutputPerMillionTokens, nameof(OutputPerMillionTokens));
 
+    /// <summary>The default value of <see cref="ProviderBatchRate"/>: OpenAI's Batch API and Anthropic's Message Batches both cost half the normal price.</summary>
+    public const decimal DefaultProviderBatchRate = 0.5m;
+
+    /// <summary>Gets the share of these prices a request costs in the provider's batch API (<see cref="BatchExecution.ProviderBatch"/>).</summary>
+    /// <value>The default value is 0.5 (<see cref="DefaultProviderBatchRate"/>). Between 0 and 1. Binds from <c>Pricing:ProviderBatchRate</c>.</value>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative or above 1.</exception>
+    /// <remarks>Caps, estimates and costs of a batch in the provider batch lane are at <see cref="ForProviderBatch"/>'s prices.</remarks>
+    public decimal ProviderBatchRate
+    {
+        get;
+        init => field = value is >= 0m and <= 1m
+            ? value
+            : throw new ArgumentOutOfRangeException(nameof(ProviderBatchRate), string.Create(CultureInfo.InvariantCulture, $"{nameof(ProviderBatchRate)} must be between 0 and 1; it is {value}."));
+    } = DefaultProviderBatchRate;
+
+    /// <summary>Returns the prices a request costs in the provider's batch API: these prices times <see cref="ProviderBatchRate"/>.</summary>
+    /// <returns>The batch prices (whose own rate is 1: they are batch prices already).</returns>
+    public ModelPricing ForProviderBatch() =>
+        ProviderBatchRate == 1m ? this : new(InputPerMillionTokens * ProviderBatchRate, OutputPerMillionTokens * ProviderBatchRate) { ProviderBatchRate = 1m };
+
     /// <summary>Returns the cost of a number of input and output tokens.</summary>
     /// <param name="inputTokens">The input tokens.</param>
     /// <param name="outputTokens">The output tokens.</param>

@@ -17,7 +17,7 @@ namespace AgentBatch;
 /// The contract every implementation keeps: what is spent plus what is reserved never exceeds a cap. A reservation
 /// that does not fit waits while reservations in flight may still free room; when none can, the call's output limit is
 /// lowered to what the cap has left (down to <see cref="MinimumOutputTokens"/>, or the call's own limit if smaller) and
-/// <see cref="BudgetReservation.OutputLimit"/> says so; when even that does not fit, <see cref="ReserveAsync"/> throws
+/// <see cref="BudgetReservation.OutputLimit"/> says so; when even that does not fit, <see cref="ReserveAsync(CallEstimate, int, bool, CancellationToken)"/> throws
 /// <see cref="BudgetExceededException"/>. A reservation is settled exactly once, with what the call was charged.
 /// </para>
 /// <para>Implementations are thread-safe. <see cref="Settle"/> and <see cref="Charge"/> never throw and never wait.</para>
@@ -80,7 +80,22 @@ public abstract class SpendLedger
     /// <returns>The reservation; its <see cref="BudgetReservation.OutputLimit"/> is set when the call must be sent with that lower output limit.</returns>
     /// <exception cref="BudgetExceededException">The call does not fit even with its output lowered and nothing in flight can free room, or it alone is larger than the whole cap (<see cref="BudgetExceededException.ExceedsCap"/>).</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited.</exception>
-    public abstract ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken);
+    public ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken) =>
+        ReserveAsync(estimate, order, mayWait: true, cancellationToken);
+
+    /// <summary>Reserves a call's estimate before it is sent, waiting while calls in flight may still free room if <paramref name="mayWait"/> allows.</summary>
+    /// <param name="estimate">The call's estimate.</param>
+    /// <param name="order">The call's place in the queue: its item's index. A call never overtakes a waiting call of an earlier item of the same process.</param>
+    /// <param name="mayWait">
+    /// Whether the call may wait for calls in flight to settle; <see langword="false"/> (a request submitted in a provider
+    /// batch, whose calls settle only when their batch ends) admits it now, with its output lowered if that is the only way
+    /// it fits, or refuses it.
+    /// </param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
+    /// <returns>The reservation; its <see cref="BudgetReservation.OutputLimit"/> is set when the call must be sent with that lower output limit.</returns>
+    /// <exception cref="BudgetExceededException">The call does not fit even with its output lowered and nothing in flight can free room (or it may not wait), or it alone is larger than the whole cap (<see cref="BudgetExceededException.ExceedsCap"/>).</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled while the call waited.</exception>
+    public abstract ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, bool mayWait, CancellationToken cancellationToken);
 
     /// <summary>Replaces a reservation with what the call was really charged (each clamped at zero); a reservation that holds nothing is ignored.</summary>
     /// <param name="reservation">The reservation, settled once.</param>

@@ -1,8 +1,9 @@
+using AgentBatch;
 using AgentBatch.Internal;
 
 namespace Microsoft.Extensions.AI;
 
-/// <summary>Extends <see cref="ChatClientBuilder"/> with the AgentBatch layer.</summary>
+/// <summary>Extends <see cref="ChatClientBuilder"/> with the AgentBatch layer and the layer that carries a provider's fault classifier.</summary>
 public static class AgentBatchChatClientBuilderExtensions
 {
     /// <summary>Gets a value indicating whether a chat client (or a pipeline) has the AgentBatch layer in it.</summary>
@@ -13,6 +14,23 @@ public static class AgentBatchChatClientBuilderExtensions
     {
         ArgumentNullException.ThrowIfNull(client);
         return client.GetService<BatchCallChatClient>() is not null;
+    }
+
+    /// <summary>Adds a layer that carries a provider's <see cref="ModelFaultClassifier"/>, so that a batch reads that provider's errors (status, the wait asked for, a used-up quota) and removes secrets from them.</summary>
+    /// <param name="builder">The builder.</param>
+    /// <param name="classifier">The provider's classifier, such as AgentBatch.OpenAI's or AgentBatch.Anthropic's.</param>
+    /// <returns>The <paramref name="builder"/>, for chaining.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="builder"/> or <paramref name="classifier"/> is <see langword="null"/>.</exception>
+    /// <remarks>
+    /// Add it anywhere below <see cref="UseAgentBatch"/>: the AgentBatch layer asks the clients below it for the classifier
+    /// when the pipeline is built. Calls pass through unchanged. The provider packages' own extensions
+    /// (<c>UseOpenAIFaults()</c>, <c>UseAnthropicFaults()</c>) add this layer with their classifier.
+    /// </remarks>
+    public static ChatClientBuilder UseFaultClassifier(this ChatClientBuilder builder, ModelFaultClassifier classifier)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(classifier);
+        return builder.Use(inner => new ServiceChatClient(inner, classifier));
     }
 
     /// <summary>

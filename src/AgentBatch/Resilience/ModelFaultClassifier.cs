@@ -6,11 +6,12 @@ namespace AgentBatch;
 /// The seam between AgentBatch's provider-neutral core and each provider's client library. The core knows the .NET
 /// transport errors (<see cref="System.Net.Http.HttpRequestException"/> and its status, dropped connections, timeouts,
 /// unreadable JSON); a provider package adds what its client throws. AgentBatch.OpenAI's classifier reads the OpenAI and
-/// Azure OpenAI clients' <c>ClientResultException</c>.
+/// Azure OpenAI clients' <c>ClientResultException</c>, AgentBatch.Anthropic's the Anthropic client's <c>AnthropicApiException</c>.
 /// </para>
 /// <para>
 /// A chat client carries its classifier as a service: the AgentBatch layer asks the client below it for
-/// <c>GetService(typeof(ModelFaultClassifier))</c> when the pipeline is built. Implementations must be thread-safe.
+/// <c>GetService(typeof(ModelFaultClassifier))</c> when the pipeline is built, and
+/// <c>ChatClientBuilder.UseFaultClassifier(classifier)</c> adds the layer that answers it. Implementations must be thread-safe.
 /// </para>
 /// </remarks>
 public abstract class ModelFaultClassifier

@@ -11,8 +11,10 @@ public sealed class BatchProgress
         TimeSpan elapsed,
         long inputTokens,
         long outputTokens,
-        decimal? cost)
+        decimal? cost,
+        ProviderBatchProgress? providerBatch = null)
     {
+        ProviderBatch = providerBatch;
         Completed = completed;
         Succeeded = succeeded;
         Failed = failed;
@@ -46,11 +48,21 @@ public sealed class BatchProgress
     /// <summary>Gets the time since the batch started.</summary>
     public TimeSpan Elapsed { get; }
 
-    /// <summary>Gets an estimate of the time left, from the average pace so far, or <see langword="null"/> when it cannot be estimated.</summary>
+    /// <summary>Gets an estimate of the time left, or <see langword="null"/> when it cannot be estimated.</summary>
+    /// <remarks>
+    /// From the average pace of the items so far; in the provider batch lane, while the provider works on batches, from the
+    /// provider's own counts (<see cref="ProviderBatchProgress.EstimatedRemaining"/>), since items end only when their batch does.
+    /// </remarks>
     public TimeSpan? EstimatedRemaining =>
-        Total is { } total && Completed > 0
-            ? TimeSpan.FromTicks((long)((double)Elapsed.Ticks / Completed * Math.Max(0, total - Completed)))
-            : null;
+        ProviderBatch is { Batches: > 0, EstimatedRemaining: { } provider }
+            ? provider
+            : Total is { } total && Completed > 0
+                ? TimeSpan.FromTicks((long)((double)Elapsed.Ticks / Completed * Math.Max(0, total - Completed)))
+                : null;
+
+    /// <summary>Gets what the provider reports of the batches the run waits for, in the provider batch lane; <see langword="null"/> otherwise.</summary>
+    /// <remarks>Reports come after each poll as well as after each item.</remarks>
+    public ProviderBatchProgress? ProviderBatch { get; }
 
     /// <summary>Gets the input tokens reported so far.</summary>
     public long InputTokens { get; }

@@ -69,6 +69,8 @@ public sealed class BatchOptions : IValidatableObject
         SpendLedger = other.SpendLedger;
         RateLedger = other.RateLedger;
         Secrets = new List<string>(other.Secrets);
+        Execution = other.Execution;
+        ProviderBatch = other.ProviderBatch is null ? null! : new ProviderBatchOptions(other.ProviderBatch);
     }
 
     /// <summary>Gets or sets the most items in flight at once (the "batch size"); <see langword="null"/> for no limit.</summary>
@@ -294,8 +296,31 @@ public sealed class BatchOptions : IValidatableObject
     [Range(0, 5)]
     public int OutputRepairAttempts { get; set; } = 1;
 
+    /// <summary>Gets or sets how the batch's model calls reach the model: sent one by one, or submitted through the provider's batch API.</summary>
+    /// <value>The default value is <see cref="BatchExecution.Live"/>.</value>
+    /// <remarks>
+    /// <para>
+    /// With <see cref="BatchExecution.ProviderBatch"/> every model call still passes the AgentBatch layer (the caps, the
+    /// context-window check, typed output, <c>MaxTurns</c>, the counts), but is submitted in a provider batch (OpenAI's
+    /// Batch API, Anthropic's Message Batches) and answered when that batch ends, at the provider's batch price
+    /// (<see cref="ModelPricing.ProviderBatchRate"/>). Results, statuses, usage and errors are those of live calls. See
+    /// <see cref="ProviderBatch"/> for its settings; <see cref="MaxConcurrency"/>, the pacing limits, adaptive concurrency
+    /// and <see cref="AttemptTimeout"/> do not apply (the provider paces a batch itself), and a call is admitted against the
+    /// caps at once or not at all, never after waiting for another to settle.
+    /// </para>
+    /// </remarks>
+    public BatchExecution Execution { get; set; } = BatchExecution.Live;
+
+    /// <summary>Gets or sets the settings of the provider batch lane, used when <see cref="Execution"/> is <see cref="BatchExecution.ProviderBatch"/>.</summary>
+    /// <value>The default value is a <see cref="ProviderBatchOptions"/> with its defaults. Binds from <c>ProviderBatch:PollInterval</c>, ...</value>
+    [Required]
+    public ProviderBatchOptions ProviderBatch { get; set; } = new();
+
+    /// <summary>Gets a value indicating whether the batch runs in the provider batch lane.</summary>
+    internal bool UsesProviderBatches => Execution == BatchExecution.ProviderBatch;
+
     /// <summary>Gets the number of items allowed in flight at once, <see langword="null"/> for no limit.</summary>
-    internal int? EffectiveConcurrency => Sequential ? 1 : _maxConcurrency;
+    internal int? EffectiveConcurrency => UsesProviderBatches ? ProviderBatch.MaxItemsInFlight : Sequential ? 1 : _maxConcurrency;
 
     /// <summary>Checks every setting: the declared ranges and the rules between settings.</summary>
     /// <exception cref="ArgumentOutOfRangeException">
@@ -360,6 +385,35 @@ public sealed class BatchOptions : IValidatableObject
             yield return new ValidationResult(
                 $"RateLedger carries its own limits; {(TokensPerMinute.HasValue ? "TokensPerMinute" : "RequestsPerMinute")} = {OptionsValidation.Format(TokensPerMinute ?? RequestsPerMinute)} contradicts it; set the limits on the ledger, or leave RateLedger unset.",
                 [nameof(RateLedger), TokensPerMinute.HasValue ? nameof(TokensPerMinute) : nameof(RequestsPerMinute)]);
+        }
+
+        if (ProviderBatch is { } lane)
+        {
+            foreach (var failure in OptionsValidation.CheckProperties(lane, nameof(ProviderBatch)))
+            {
+                yield return failure;
+            }
+
+            if (lane.MaxPollInterval < lane.PollInterval)
+            {
+                yield return new ValidationResult(
+                    $"ProviderBatch.MaxPollInterval ({OptionsValidation.Format(lane.MaxPollInterval)}) is shorter than ProviderBatch.PollInterval ({OptionsValidation.Format(lane.PollInterval)}); the wait between polls only grows.",
+                    [nameof(ProviderBatch) + "." + nameof(ProviderBatchOptions.MaxPollInterval), nameof(ProviderBatch) + "." + nameof(ProviderBatchOptions.PollInterval)]);
+            }
+
+            if (lane.Store is not null && string.IsNullOrWhiteSpace(lane.RunId))
+            {
+                yield return new ValidationResult(
+                    "ProviderBatch.Store is set without ProviderBatch.RunId; a store keeps a run's batches under its id, so that a restarted run with the same id finds them.",
+                    [nameof(ProviderBatch) + "." + nameof(ProviderBatchOptions.RunId), nameof(ProviderBatch) + "." + nameof(ProviderBatchOptions.Store)]);
+            }
+        }
+
+        if (UsesProviderBatches && Sequential)
+        {
+            yield return new ValidationResult(
+                "Sequential runs one item at a time; Execution = ProviderBatch submits many at once; set one or the other.",
+                [nameof(Sequential), nameof(Execution)]);
         }
 
         for (var i = 0; i < Secrets.Count; i++)

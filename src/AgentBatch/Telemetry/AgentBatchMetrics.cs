@@ -51,6 +51,21 @@ internal static class AgentBatchMetrics
     private static readonly Counter<long> Retries = Meter.CreateCounter<long>(
         "agentbatch.retries", "{retry}", "Model calls sent again by the default resilience pipeline, by the error.type that caused them.");
 
+    /// <summary>The tag naming how a provider batch request ended, or <c>submitted</c>.</summary>
+    public const string ProviderOutcomeTag = "agentbatch.provider_batch.outcome";
+
+    /// <summary>The tag naming a provider batch's state: <c>submitted</c>, or the state it ended in.</summary>
+    public const string ProviderStateTag = "agentbatch.provider_batch.state";
+
+    private static readonly Counter<long> ProviderBatches = Meter.CreateCounter<long>(
+        "agentbatch.provider_batches", "{batch}", "Provider batches submitted, and ended, by agentbatch.provider_batch.state.");
+
+    private static readonly Counter<long> ProviderRequests = Meter.CreateCounter<long>(
+        "agentbatch.provider_batch.requests", "{request}", "Requests submitted in provider batches, and their results, by agentbatch.provider_batch.outcome.");
+
+    private static readonly Gauge<long> ProviderPending = Meter.CreateGauge<long>(
+        "agentbatch.provider_batch.requests.pending", "{request}", "Requests in the provider batches a run waits for that the provider has not ended yet, after each poll.");
+
     /// <summary>Items entered (positive) or left (negative) the window of items in flight.</summary>
     public static void ItemsInFlight(int change)
     {
@@ -109,4 +124,58 @@ internal static class AgentBatchMetrics
         BatchItemStatus.Canceled => "canceled",
         _ => "unknown",
     };
+
+    /// <summary>Records a provider batch submitted with <paramref name="requests"/> requests.</summary>
+    public static void ProviderBatchSubmitted(int requests)
+    {
+        if (ProviderBatches.Enabled)
+        {
+            ProviderBatches.Add(1, new KeyValuePair<string, object?>(ProviderStateTag, "submitted"));
+        }
+
+        if (ProviderRequests.Enabled)
+        {
+            ProviderRequests.Add(requests, new KeyValuePair<string, object?>(ProviderOutcomeTag, "submitted"));
+        }
+    }
+
+    /// <summary>Records a provider batch that ended in <paramref name="state"/>.</summary>
+    public static void ProviderBatchEnded(ProviderBatchState state)
+    {
+        if (ProviderBatches.Enabled)
+        {
+            ProviderBatches.Add(1, new KeyValuePair<string, object?>(ProviderStateTag, state switch
+            {
+                ProviderBatchState.Completed => "completed",
+                ProviderBatchState.Expired => "expired",
+                ProviderBatchState.Cancelled => "cancelled",
+                ProviderBatchState.Failed => "failed",
+                _ => "unknown",
+            }));
+        }
+    }
+
+    /// <summary>Records the result of one request of a provider batch.</summary>
+    public static void ProviderRequestEnded(ProviderBatchOutcome outcome)
+    {
+        if (ProviderRequests.Enabled)
+        {
+            ProviderRequests.Add(1, new KeyValuePair<string, object?>(ProviderOutcomeTag, outcome switch
+            {
+                ProviderBatchOutcome.Succeeded => "succeeded",
+                ProviderBatchOutcome.Errored => "errored",
+                ProviderBatchOutcome.Expired => "expired",
+                _ => "canceled",
+            }));
+        }
+    }
+
+    /// <summary>Records what the provider reports of the batches a run waits for.</summary>
+    public static void ProviderProgress(ProviderBatchProgress progress)
+    {
+        if (ProviderPending.Enabled)
+        {
+            ProviderPending.Record(Math.Max(0, progress.Requests - progress.Done));
+        }
+    }
 }

@@ -25,6 +25,7 @@ public sealed class WorkerTemplateTests(PackedLibraries packages, ITestOutputHel
         var core = packages.Dependencies("AgentBatch");
         var hosting = packages.Dependencies("AgentBatch.Hosting");
         var openAI = packages.Dependencies("AgentBatch.OpenAI");
+        var anthropic = packages.Dependencies("AgentBatch.Anthropic");
         var hostingOpenAI = packages.Dependencies("AgentBatch.Hosting.OpenAI");
         var hostingPostgreSql = packages.Dependencies("AgentBatch.Hosting.PostgreSql");
 
@@ -38,7 +39,7 @@ public sealed class WorkerTemplateTests(PackedLibraries packages, ITestOutputHel
              "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.Options.ConfigurationExtensions"],
             hosting.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(packages.Version, hosting["AgentBatch"]);
-        foreach (var (id, dependencies) in new[] { ("AgentBatch", core), ("AgentBatch.Hosting", hosting), ("AgentBatch.OpenAI", openAI), ("AgentBatch.Hosting.OpenAI", hostingOpenAI), ("AgentBatch.Hosting.PostgreSql", hostingPostgreSql) })
+        foreach (var (id, dependencies) in new[] { ("AgentBatch", core), ("AgentBatch.Hosting", hosting), ("AgentBatch.OpenAI", openAI), ("AgentBatch.Anthropic", anthropic), ("AgentBatch.Hosting.OpenAI", hostingOpenAI), ("AgentBatch.Hosting.PostgreSql", hostingPostgreSql) })
         {
             foreach (var (dependency, version) in dependencies.Where(d => d.Key.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) && !d.Key.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal)))
             {
@@ -50,12 +51,15 @@ public sealed class WorkerTemplateTests(PackedLibraries packages, ITestOutputHel
 
         foreach (var (id, dependencies) in new[] { ("AgentBatch", core), ("AgentBatch.Hosting", hosting) })
         {
-            Assert.DoesNotContain(dependencies.Keys, d => d.Contains("OpenAI", StringComparison.Ordinal));
+            Assert.DoesNotContain(dependencies.Keys, d => d.Contains("OpenAI", StringComparison.Ordinal) || d.Contains("Anthropic", StringComparison.Ordinal));
         }
 
         Assert.Equal(packages.Version, openAI["AgentBatch"]);
         Assert.Contains("Microsoft.Extensions.AI.OpenAI", openAI.Keys);
         Assert.DoesNotContain("AgentBatch.Hosting", openAI.Keys);
+        Assert.Equal(["AgentBatch", "Anthropic"], anthropic.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(packages.Version, anthropic["AgentBatch"]);
+        Assert.Equal("13.14.0", anthropic["Anthropic"]);
         Assert.Equal(packages.Version, hostingOpenAI["AgentBatch.Hosting"]);
         Assert.Equal(packages.Version, hostingOpenAI["AgentBatch.OpenAI"]);
 

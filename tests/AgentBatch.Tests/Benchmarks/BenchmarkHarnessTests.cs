@@ -19,6 +19,7 @@ public sealed class BenchmarkHarnessTests
         [
             "latency-bound", "CPU-bound requests/s", "CPU-bound CPU time", "orchestration: clone", "orchestration: model answering asynchronously",
             "orchestration: with token", "StreamBatchAsync", "pacing", "grouping", "document worker",
+            "provider batch lane: cost", "provider batch lane: the lane's own", "provider batch lane: process CPU",
         ];
         Assert.Equal(figures, rows.Select(r => figures.First(r.Figure.StartsWith)));
         Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.AgentBatch)));
@@ -30,6 +31,7 @@ public sealed class BenchmarkHarnessTests
         Assert.Matches(@"^\d+\.\d{3}x", cpu.Ratio);
         Assert.Equal("yes", rows.Single(r => r.Figure.StartsWith("grouping", StringComparison.Ordinal)).Met);
         Assert.Contains("0 x 429", rows.Single(r => r.Figure.StartsWith("pacing", StringComparison.Ordinal)).AgentBatch);
+        Assert.Equal(("0.500x", "yes"), rows.Single(r => r.Figure.StartsWith("provider batch lane: cost", StringComparison.Ordinal)) is var cost ? (cost.Ratio, cost.Met) : default);
         var table = harness.ToMarkdown();
         Assert.StartsWith("| figure | AgentBatch | baseline | ratio | goal | met |", table);
         Assert.Equal(rows.Count + 2, table.Trim().Split('\n').Length);

@@ -59,6 +59,7 @@ public sealed class OneRouteTests : IDisposable
         var cached = result.Items[1];
         Assert.Equal(0, cached.Attempts);
         Assert.False(cached.WasSent);
+        Assert.Equal(BatchNotSentReason.AnsweredWithoutRequest, cached.NotSentReason);
         Assert.Null(cached.Usage);
         Assert.Equal(0m, cached.Cost);
         Assert.Equal(150, result.Usage.TotalTokenCount);

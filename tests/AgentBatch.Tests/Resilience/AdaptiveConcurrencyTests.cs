@@ -94,7 +94,10 @@ public sealed class AdaptiveConcurrencyTests : IDisposable
     private async Task ServerHoldsAsync(int requestsSoFar, int held, int itemsStarted)
     {
         var guard = DateTime.UtcNow + Signals<int>.Guard;
-        while (_server.RequestCount < requestsSoFar || _server.ConcurrentRequests != held)
+
+        // The server counts a request before it asks the responder about it: wait for the responder too, or the last
+        // request of a wave may be counted and held while its item is not yet in the attempts.
+        while (_server.RequestCount < requestsSoFar || _server.ConcurrentRequests != held || _attempts.Values.Sum() < requestsSoFar)
         {
             Assert.True(DateTime.UtcNow < guard, $"{_server.RequestCount} requests, {_server.ConcurrentRequests} held; expected {requestsSoFar} and {held}");
             await Task.Delay(2);

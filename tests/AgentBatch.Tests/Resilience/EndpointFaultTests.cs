@@ -33,25 +33,9 @@ public sealed class EndpointFaultTests : IDisposable
         var result = await new BatchRunner().RunBatchAsync(
             new ChatAgent(_server.CreateChatClient()), items, s => s, r => r.Text, new BatchOptions { MaxConcurrency = 4, RetryBaseDelay = FastRetry });
 
-        Assert.Equal(BatchStopReason.Faulted, result.StopReason);
         Assert.Equal(status, Assert.IsType<ClientResultException>(result.Error).Status);
         Assert.Equal(100, result.Items.Count);
-
-        // At most the items already in flight were sent, once each: no retries, nothing after the first refusal.
-        Assert.InRange(_server.RequestCount, 1, 4);
-        var sent = result.Items.Where(i => i.WasSent).ToList();
-        Assert.Equal(_server.RequestCount, sent.Count);
-        Assert.All(sent, i =>
-        {
-            Assert.Equal(BatchItemStatus.Failed, i.Status);
-            Assert.Equal(1, i.Attempts);
-        });
-        Assert.All(result.Items.Where(i => !i.WasSent), i =>
-        {
-            Assert.Equal(BatchItemStatus.Skipped, i.Status);
-            Assert.Equal(status, Assert.IsType<ClientResultException>(i.Error).Status);
-            Assert.Equal(0, i.Attempts);
-        });
+        BatchAssert.StoppedAfterTheItemsInFlight(result, _server.RequestCount, 4, error => Assert.Equal(status, Assert.IsType<ClientResultException>(error).Status));
     }
 
     [Fact]
@@ -109,6 +93,7 @@ public sealed class EndpointFaultTests : IDisposable
         {
             Assert.Equal(BatchItemStatus.Skipped, i.Status);
             Assert.Same(fault, i.Error);
+            Assert.Equal(BatchNotSentReason.EndpointFailing, i.NotSentReason);
         });
         Assert.Equal(_server.RequestCount, result.Items.Sum(i => i.Attempts));
     }

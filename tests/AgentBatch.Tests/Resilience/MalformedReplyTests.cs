@@ -84,7 +84,7 @@ public sealed class MalformedReplyTests : IDisposable
         _server.Responder = _ => MockChatReply.Error(503) with { Headers = new Dictionary<string, string> { ["retry-after-ms"] = value, ["Retry-After"] = value } };
         var error = await Assert.ThrowsAsync<System.ClientModel.ClientResultException>(() => _server.CreateChatClient().GetResponseAsync("q"));
 
-        var wait = TransientFaults.RetryAfter(TransientFaults.Read(error, OpenAIFaultClassifier.Default));
+        var wait = TransientFaults.RetryAfter(TransientFaults.Read(error, OpenAIFaultClassifier.Default, out _));
 
         Assert.True(wait is null || (wait >= TimeSpan.Zero && wait <= ResilienceConstants.MaxRetryDelay), $"{wait}");
     }

@@ -134,12 +134,12 @@ public sealed class TransientFaultsTests : IDisposable
     }
 
     // What the batch does with an error: the OpenAI client's classifier reads it, the provider-neutral rules judge it.
-    private static bool IsTransient(Exception error) => TransientFaults.IsTransient(error, TransientFaults.Read(error, OpenAIFaultClassifier.Default));
+    private static bool IsTransient(Exception error) => TransientFaults.IsTransient(error, TransientFaults.Read(error, OpenAIFaultClassifier.Default, out _));
 
-    private static bool IsEndpointFailure(Exception error) => TransientFaults.IsEndpointFailure(error, TransientFaults.Read(error, OpenAIFaultClassifier.Default));
+    private static bool IsEndpointFailure(Exception error) => TransientFaults.IsEndpointFailure(error, TransientFaults.Read(error, OpenAIFaultClassifier.Default, out _));
 
     private static TimeSpan? RetryAfter(Exception error, TimeProvider timeProvider) =>
-        TransientFaults.RetryAfter(TransientFaults.Read(error, new OpenAIFaultClassifier(timeProvider)));
+        TransientFaults.RetryAfter(TransientFaults.Read(error, new OpenAIFaultClassifier(timeProvider), out _));
 
     private sealed class ForeignBudgetException : Exception;
 }

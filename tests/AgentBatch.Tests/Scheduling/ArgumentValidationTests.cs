@@ -292,17 +292,49 @@ public sealed class ArgumentValidationTests : IDisposable
         Assert.Equal(["token-one", "token-two"], options.Secrets);
         Assert.Equal(3, options.OutputRepairAttempts);
 
+        // The provider batch lane's settings, bound apart: its Execution contradicts Sequential above.
+        var lane = new BatchOptions();
+        new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Execution"] = "ProviderBatch",
+            ["Pricing:InputPerMillionTokens"] = "2",
+            ["Pricing:OutputPerMillionTokens"] = "8",
+            ["Pricing:ProviderBatchRate"] = "0.4",
+            ["ProviderBatch:RunId"] = "nightly",
+            ["ProviderBatch:MaxItemsInFlight"] = "500",
+            ["ProviderBatch:MaxRequestsPerBatch"] = "100",
+            ["ProviderBatch:MaxBytesPerBatch"] = "1000000",
+            ["ProviderBatch:PollInterval"] = "00:00:05",
+            ["ProviderBatch:MaxPollInterval"] = "00:10:00",
+            ["ProviderBatch:ResubmitFailed"] = "true",
+            ["ProviderBatch:CancelOnCancellation"] = "true",
+        }).Build().Bind(lane);
+        lane.Validate();
+        Assert.Equal((BatchExecution.ProviderBatch, new ModelPricing(2m, 8m) { ProviderBatchRate = 0.4m }), (lane.Execution, lane.Pricing));
+        var batches = lane.ProviderBatch;
+        Assert.Equal(("nightly", 500, 100, 1_000_000L), (batches.RunId, batches.MaxItemsInFlight, batches.MaxRequestsPerBatch, batches.MaxBytesPerBatch));
+        Assert.Equal((TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(10), true, true), (batches.PollInterval, batches.MaxPollInterval, batches.ResubmitFailed, batches.CancelOnCancellation));
+
         // Every member configuration can set was set above to a value other than its default: a new member needs a line here.
         var defaults = new BatchOptions();
         string[] notBindable = [nameof(BatchOptions.Progress), nameof(BatchOptions.ResiliencePipeline), nameof(BatchOptions.TokenCounter), nameof(BatchOptions.SpendLedger), nameof(BatchOptions.RateLedger)];
         foreach (var property in typeof(BatchOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => !notBindable.Contains(p.Name)))
         {
-            var bound = property.GetValue(options);
             var initial = property.GetValue(defaults);
-            Assert.False(bound is System.Collections.IEnumerable list && initial is System.Collections.IEnumerable empty
-                ? list.Cast<object>().SequenceEqual(empty.Cast<object>())
-                : Equals(bound, initial), $"{property.Name} was not bound");
+            Assert.False(IsDefault(property.GetValue(options), initial) && IsDefault(property.GetValue(lane), initial), $"{property.Name} was not bound");
         }
+
+        var laneDefaults = new ProviderBatchOptions();
+        string[] setInCode = [nameof(ProviderBatchOptions.Client), nameof(ProviderBatchOptions.Store)];
+        foreach (var property in typeof(ProviderBatchOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => !setInCode.Contains(p.Name)))
+        {
+            Assert.False(Equals(property.GetValue(batches), property.GetValue(laneDefaults)), $"ProviderBatch.{property.Name} was not bound");
+        }
+
+        static bool IsDefault(object? bound, object? initial) =>
+            bound is System.Collections.IEnumerable list && initial is System.Collections.IEnumerable empty
+                ? list.Cast<object>().SequenceEqual(empty.Cast<object>())
+                : bound is ProviderBatchOptions ? false : Equals(bound, initial);
     }
 
     [Fact]

@@ -89,6 +89,8 @@ public sealed class SecretRedactionTests : IDisposable
     [InlineData("Authorization: Bearer eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", "eyJhbGciOiJIUzI1NiJ9")]
     [InlineData("{\"api-key\": \"0123456789abcdef0123456789abcdef\"}", "0123456789abcdef0123456789abcdef")]
     [InlineData("x-api-key=sk-ant-api03-AAAABBBBCCCCDDDD", "AAAABBBBCCCCDDDD")]
+    [InlineData("invalid key sk-ant-api03-Qw3rTy_uI-0pAsDfGhJkL", "Qw3rTy_uI-0pAsDfGhJkL")]
+    [InlineData("Authorization: Bearer sk-ant-admin01-ZZZZyyyyXXXXwwww", "ZZZZyyyyXXXXwwww")]
     [InlineData("basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA==")]
     public void Redact_CredentialShapes_AreMasked(string text, string secret)
     {

@@ -27,9 +27,9 @@ internal sealed class JournaledSpendLedger : SpendLedger
 
     public override decimal SpentCost => _inner.SpentCost;
 
-    public override async ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken)
+    public override async ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, bool mayWait, CancellationToken cancellationToken)
     {
-        var reservation = await _inner.ReserveAsync(estimate, order, cancellationToken).ConfigureAwait(false);
+        var reservation = await _inner.ReserveAsync(estimate, order, mayWait, cancellationToken).ConfigureAwait(false);
         try
         {
             return reservation with { Id = _journal.Reserve(reservation.Tokens, reservation.Cost) };

@@ -8,4 +8,7 @@ internal sealed class SetManifest
     public string? Profile { get; set; }
 
     public bool? Csv { get; set; }
+
+    /// <summary>Gets or sets how the set's documents reach the model: <c>live</c>, or <c>batch</c> for the provider's batch API; <see langword="null"/> for the batch's own <see cref="BatchOptions.Execution"/>.</summary>
+    public string? Execution { get; set; }
 }

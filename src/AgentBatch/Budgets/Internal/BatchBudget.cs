@@ -62,10 +62,15 @@ internal sealed class BatchBudget : SpendLedger
     /// <summary>Reserves a request's estimate, waiting in input order while requests in flight may still free room.</summary>
     /// <param name="estimate">The request's estimate.</param>
     /// <param name="order">The request's place in the queue: its item's index.</param>
+    /// <param name="mayWait">
+    /// Whether the request may wait for requests in flight to settle; <see langword="false"/> (a request submitted in a
+    /// provider batch, where settling means a batch ending) admits it now, with its output lowered if that is the only way
+    /// it fits, or refuses it.
+    /// </param>
     /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The reservation; its <see cref="BudgetReservation.OutputLimit"/> is set when the request must be sent with a lower output limit.</returns>
-    /// <exception cref="BudgetExceededException">The request cannot fit, even with its output lowered, and nothing in flight can free room; or it is larger than the whole cap.</exception>
-    public override ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken)
+    /// <exception cref="BudgetExceededException">The request cannot fit, even with its output lowered, and nothing in flight can free room (or it may not wait); or it is larger than the whole cap.</exception>
+    public override ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, bool mayWait, CancellationToken cancellationToken)
     {
         // The smallest form of the request is larger than the whole cap: it could never be made.
         if (RefuseIfLargerThanCap(estimate) is { } never)
@@ -79,7 +84,7 @@ internal sealed class BatchBudget : SpendLedger
             // Earlier items first: a request that would fit still queues behind a waiting earlier item.
             if (_waiters.Count == 0 || _waiters.Min!.Order > order)
             {
-                if (TryAdmit(estimate, out var reservation, out var refusal))
+                if (TryAdmit(estimate, mayWait, out var reservation, out var refusal))
                 {
                     return new ValueTask<BudgetReservation>(reservation);
                 }
@@ -134,7 +139,7 @@ internal sealed class BatchBudget : SpendLedger
     }
 
     /// <summary>Under the lock: admits the estimate, lowered if it must and can be; or says why not (a refusal) or to wait (neither).</summary>
-    private bool TryAdmit(CallEstimate estimate, out BudgetReservation reservation, out BudgetExceededException? refusal)
+    private bool TryAdmit(CallEstimate estimate, bool mayWait, out BudgetReservation reservation, out BudgetExceededException? refusal)
     {
         refusal = null;
         if (Fits(estimate))
@@ -145,7 +150,7 @@ internal sealed class BatchBudget : SpendLedger
 
         // Too big at its full output limit, either for good or until what is in flight settles. Lowering its output
         // only pays when waiting cannot help: nothing is in flight, or the full request is larger than the whole cap.
-        var waitingCanHelp = _outstanding > 0 && !ExceedsCap(estimate);
+        var waitingCanHelp = mayWait && _outstanding > 0 && !ExceedsCap(estimate);
         if (!waitingCanHelp && LoweredOutput(estimate) is { } lowered)
         {
             reservation = Hold(estimate.WithOutput(lowered), (int)lowered);
@@ -153,7 +158,7 @@ internal sealed class BatchBudget : SpendLedger
         }
 
         reservation = default;
-        if (_outstanding == 0)
+        if (!mayWait || _outstanding == 0)
         {
             refusal = Refusal(Smallest(estimate), TokensLeft, CostLeft);
         }
@@ -192,7 +197,7 @@ internal sealed class BatchBudget : SpendLedger
         List<(Waiter, BudgetReservation?, BudgetExceededException?)>? served = null;
         while (_waiters.Min is { } next)
         {
-            if (TryAdmit(next.Estimate, out var reservation, out var refusal))
+            if (TryAdmit(next.Estimate, mayWait: true, out var reservation, out var refusal))
             {
                 _waiters.Remove(next);
                 (served ??= []).Add((next, reservation, null));

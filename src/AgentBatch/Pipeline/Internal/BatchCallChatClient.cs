@@ -23,10 +23,14 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
     // The provider's reader of errors, from the client below: the one piece of the provider the batch needs.
     private readonly ModelFaultClassifier? _classifier;
 
+    // The provider's batch API, when the client below offers it: where a call goes in the provider batch lane.
+    private readonly ProviderBatchClient? _batchClient;
+
     public BatchCallChatClient(IChatClient innerClient)
         : base(innerClient)
     {
         _classifier = innerClient.GetService<ModelFaultClassifier>();
+        _batchClient = innerClient.GetService<ProviderBatchClient>();
     }
 
     public override Task<ChatResponse> GetResponseAsync(
@@ -41,7 +45,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
 
         return NeedsLink(item, cancellationToken)
             ? LinkedAsync(policy, messages, options, item, cancellationToken)
-            : policy.GetResponseAsync(InnerClient, messages, options, item, _classifier, Effective(item, cancellationToken));
+            : policy.GetResponseAsync(InnerClient, messages, options, item, _classifier, _batchClient, Effective(item, cancellationToken));
     }
 
     public override IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(
@@ -56,7 +60,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
 
         return NeedsLink(item, cancellationToken)
             ? LinkedStreamAsync(policy, messages, options, item, cancellationToken)
-            : policy.GetStreamingResponseAsync(InnerClient, messages, options, item, _classifier, Effective(item, cancellationToken));
+            : policy.GetStreamingResponseAsync(InnerClient, messages, options, item, _classifier, _batchClient, Effective(item, cancellationToken));
     }
 
     // A call runs under the caller's token, bounded by the item's: an agent that passes no token, or one of its own,
@@ -71,7 +75,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
         ModelCallPolicy policy, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(item.CancellationToken, cancellationToken);
-        return await policy.GetResponseAsync(InnerClient, messages, options, item, _classifier, linked.Token).ConfigureAwait(false);
+        return await policy.GetResponseAsync(InnerClient, messages, options, item, _classifier, _batchClient, linked.Token).ConfigureAwait(false);
     }
 
     private async IAsyncEnumerable<ChatResponseUpdate> LinkedStreamAsync(
@@ -82,7 +86,7 @@ internal sealed class BatchCallChatClient : DelegatingChatClient
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(item.CancellationToken, cancellationToken);
-        await foreach (var update in policy.GetStreamingResponseAsync(InnerClient, messages, options, item, _classifier, linked.Token).ConfigureAwait(false))
+        await foreach (var update in policy.GetStreamingResponseAsync(InnerClient, messages, options, item, _classifier, _batchClient, linked.Token).ConfigureAwait(false))
         {
             yield return update;
         }

@@ -8,6 +8,7 @@ namespace AgentBatch.Internal;
 internal sealed class CallEstimator
 {
     private readonly BatchOptions _options;
+    private readonly bool _batchPrices;
     private readonly ConcurrentDictionary<string, ModelCatalogEntry?> _catalogByModel = new(StringComparer.Ordinal);
 
     // The last client asked for its default model and the answer, as one object: two clients in one batch must never
@@ -17,6 +18,7 @@ internal sealed class CallEstimator
     public CallEstimator(BatchOptions options)
     {
         _options = options;
+        _batchPrices = options.UsesProviderBatches;
         TokenCounter = options.TokenCounter ?? SharpTokenCounter.Default;
     }
 
@@ -40,15 +42,11 @@ internal sealed class CallEstimator
         return last.Model;
     }
 
-    /// <summary>Gets the price of a model: the batch's <see cref="BatchOptions.Pricing"/>, the catalog's, or <see langword="null"/> when unknown.</summary>
+    /// <summary>Gets the price of a model: the batch's <see cref="BatchOptions.Pricing"/>, the catalog's, or <see langword="null"/> when unknown; in the provider batch lane, at the provider's batch price.</summary>
     public ModelPricing? PricingOf(string? modelId)
     {
-        if (_options.Pricing is { } pricing)
-        {
-            return pricing;
-        }
-
-        return CatalogEntryOf(modelId)?.Pricing;
+        var pricing = _options.Pricing ?? CatalogEntryOf(modelId)?.Pricing;
+        return _batchPrices ? pricing?.ForProviderBatch() : pricing;
     }
 
     // The catalogue is a scan of prefixes; a batch asks for the same one or two model ids on every call.

@@ -29,9 +29,22 @@ internal sealed partial class ModelCallPolicy
         ChatOptions? options,
         BatchItemContext item,
         ModelFaultClassifier? classifier,
+        ProviderBatchClient? batchClient,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var call = Prepare(innerClient, messages, options, item, classifier);
+        if (_lane is not null)
+        {
+            // A provider batch answers whole replies: the stream is the reply's updates, once its batch has answered.
+            var response = await GetResponseAsync(innerClient, messages, options, item, classifier, batchClient, cancellationToken).ConfigureAwait(false);
+            foreach (var update in response.ToChatResponseUpdates())
+            {
+                yield return update;
+            }
+
+            yield break;
+        }
+
+        var call = Prepare(innerClient, messages, options, item, classifier, batchClient);
         var stream = new OpenStream();
         await RunAttemptsAsync(
             static (context, state) => state.Self.OpenStreamAsync(state.InnerClient, state.Messages, state.Call, state.Item, state.Stream, context),

@@ -36,6 +36,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private readonly BatchOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private int _warnedNoClassifier;
     private readonly CallEstimator _estimator;
     private readonly SpendLedger? _budget;
     private readonly RateLedger? _pacing;
@@ -45,6 +46,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private readonly ResiliencePipeline<ChatResponse> _resilience;
     private readonly AttemptTimeout? _attemptTimeout;
     private readonly bool _ownsCircuit;
+    private readonly ProviderBatchCoordinator? _lane;
     private int _faultLogged;
     private Exception? _fault;
 
@@ -53,17 +55,20 @@ internal sealed partial class ModelCallPolicy : IDisposable
     /// <param name="logger">The batch's logger.</param>
     /// <param name="window">The batch's window of items in flight, which adaptive concurrency moves; <see langword="null"/> when unlimited.</param>
     /// <param name="redactor">Removes secrets from the errors that leave a call.</param>
-    public ModelCallPolicy(BatchOptions options, TimeProvider timeProvider, ILogger logger, ConcurrencyWindow? window, SecretRedactor redactor)
+    /// <param name="lane">The provider batch lane every call is submitted through instead of being sent, or <see langword="null"/> for live calls.</param>
+    public ModelCallPolicy(BatchOptions options, TimeProvider timeProvider, ILogger logger, ConcurrencyWindow? window, SecretRedactor redactor, ProviderBatchCoordinator? lane = null)
     {
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
+        _lane = lane;
         Redactor = redactor;
         _estimator = new CallEstimator(options);
         _budget = options.SpendLedger
             ?? (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue ? new BatchBudget(options.MaxTotalTokens, options.MaxCost) : null);
-        _pacing = options.RateLedger;
-        if (_pacing is null && (options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue))
+        // A provider batch is paced by the provider: the per-minute limits (and a shared rate ledger) are the live endpoint's.
+        _pacing = lane is null ? options.RateLedger : null;
+        if (lane is null && _pacing is null && (options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue))
         {
             _pacing = new InProcessRateLedger(options.TokensPerMinute, options.RequestsPerMinute, timeProvider);
             _ownsPacing = true;
@@ -71,10 +76,13 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
         _needsEstimate = _budget is not null || _pacing?.TokensPerMinute is not null;
         _guardsAttempts = _needsEstimate || _pacing is not null;
-        _resilience = options.ResiliencePipeline ?? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened);
-        _attemptTimeout = AttemptTimeout.Create(options, timeProvider);
-        _ownsCircuit = options.ResiliencePipeline is null;
-        if (options.AdaptiveConcurrency && !options.Sequential && window is not null)
+        _resilience = options.ResiliencePipeline
+            ?? (lane is null ? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened) : ModelCallResilience.CreateForProviderBatches(options, timeProvider, logger));
+
+        // A batched request waits for its batch, hours perhaps: the attempt timeout is a live request's.
+        _attemptTimeout = lane is null ? AttemptTimeout.Create(options, timeProvider) : null;
+        _ownsCircuit = options.ResiliencePipeline is null && lane is null;
+        if (options.AdaptiveConcurrency && !options.Sequential && window is not null && lane is null)
         {
             Concurrency = new AdaptiveConcurrencyLimiter(window);
             Concurrency.LimitChanged += OnConcurrencyLimitChanged;
@@ -98,12 +106,13 @@ internal sealed partial class ModelCallPolicy : IDisposable
         ChatOptions? options,
         BatchItemContext item,
         ModelFaultClassifier? classifier,
+        ProviderBatchClient? batchClient,
         CancellationToken cancellationToken)
     {
         PreparedCall call;
         try
         {
-            call = Prepare(innerClient, messages, options, item, classifier);
+            call = Prepare(innerClient, messages, options, item, classifier, batchClient);
         }
         catch (Exception ex)
         {
@@ -137,8 +146,21 @@ internal sealed partial class ModelCallPolicy : IDisposable
     }
 
     /// <summary>Sizes a call before its first attempt; throws when it must not be made at all.</summary>
-    private PreparedCall Prepare(IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, ModelFaultClassifier? classifier)
+    private PreparedCall Prepare(
+        IChatClient innerClient, IEnumerable<ChatMessage> messages, ChatOptions? options, BatchItemContext item, ModelFaultClassifier? classifier, ProviderBatchClient? batchClient)
     {
+        if (_lane is not null)
+        {
+            batchClient = _options.ProviderBatch.Client ?? batchClient ?? throw new InvalidOperationException(
+                "Execution is ProviderBatch, but the item's chat client offers no provider batch client. Build it with AgentBatch.OpenAI's openAIClient.AsBatchChatClient(model) "
+                + "(or .UseProviderBatches(client) in a ChatClientBuilder pipeline), or set BatchOptions.ProviderBatch.Client.");
+            classifier ??= batchClient.FaultClassifier;
+        }
+        else
+        {
+            batchClient = null;
+        }
+
         item.RecordCall(classifier);
         var format = item.ItemCount > 1 ? GroupedPrompt.ResponseFormat : item.ResponseFormat;
         if (format is not null && options?.ResponseFormat is null or ChatResponseFormatText)
@@ -150,6 +172,12 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
 
         var model = _estimator.ModelOf(innerClient, options);
+        if (batchClient is not null && model is null)
+        {
+            throw new InvalidOperationException(
+                "Execution is ProviderBatch, but the call names no model and its chat client has no default one; a provider batch request needs its model. Set ChatOptions.ModelId.");
+        }
+
         var pricing = _estimator.PricingOf(model);
         if (_budget?.MaxCost is not null && pricing is null)
         {
@@ -159,7 +187,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
         var countedInput = _estimator.CheckContextWindow(messages, options, model);
         var estimate = _needsEstimate ? _estimator.Estimate(messages, options, model, pricing, countedInput) : new CallEstimate(0, 0, pricing);
-        return new PreparedCall(options, pricing, estimate, classifier);
+        return new PreparedCall(options, pricing, estimate, classifier, model, batchClient);
     }
 
     /// <summary>Runs a call's attempts through the batch's resilience pipeline; the call's reply, or its last attempt's error rethrown.</summary>
@@ -226,7 +254,9 @@ internal sealed partial class ModelCallPolicy : IDisposable
             epoch = Concurrency?.Epoch ?? 0;
             timeout = _attemptTimeout?.Start(cancellationToken);
             sent = true;
-            var response = await innerClient.GetResponseAsync(messages, attempt.Options, timeout?.Token ?? cancellationToken).ConfigureAwait(false)
+            var response = (call.BatchClient is { } batchClient
+                    ? await _lane!.SendAsync(batchClient, call.Model!, messages, attempt.Options, item.Index, cancellationToken).ConfigureAwait(false)
+                    : await innerClient.GetResponseAsync(messages, attempt.Options, timeout?.Token ?? cancellationToken).ConfigureAwait(false))
                 ?? throw new InvalidModelResponseException("The chat client returned no response.");
             response.Usage = Settle(attempt, call, response.Usage, response.ModelId, item);
             settled = true;
@@ -267,7 +297,8 @@ internal sealed partial class ModelCallPolicy : IDisposable
         var leases = Unguarded(call);
         if (_budget is not null)
         {
-            var reservation = _budget.ReserveAsync(call.Estimate, item.Index, cancellationToken);
+            // A batched request is admitted before it is submitted or not at all: waiting for room would wait for a batch.
+            var reservation = _budget.ReserveAsync(call.Estimate, item.Index, mayWait: _lane is null, cancellationToken);
             if (!reservation.IsCompletedSuccessfully)
             {
                 return AcquireAfterWaitingAsync(reservation, leases, call, cancellationToken);
@@ -321,7 +352,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private UsageDetails? Settle(AttemptLeases attempt, PreparedCall call, UsageDetails? reported, string? replyModel, BatchItemContext item)
     {
         var usage = UsageMath.Sanitize(reported, out var suspect);
-        var pricing = _options.Pricing ?? _estimator.PricingOf(replyModel) ?? call.Pricing;
+        var pricing = _estimator.PricingOf(replyModel) ?? call.Pricing;
         decimal? cost = usage is null ? 0m : pricing?.GetCost(usage);
 
         // Without usage, or with usage that had to be corrected (negative, inconsistent), the request is charged at least
@@ -339,7 +370,12 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private Exception AttemptFailed(Exception error, AttemptLeases attempt, int epoch, PreparedCall call, BatchItemContext item, ResilienceContext context)
     {
         // Read once, by the provider's classifier where the client has one; the strategies judge the attempt by it.
-        var fault = TransientFaults.Read(error, call.Classifier);
+        var fault = TransientFaults.Read(error, call.Classifier, out var guessed);
+        if (guessed && Interlocked.Exchange(ref _warnedNoClassifier, 1) == 0)
+        {
+            Log.NoFaultClassifier(_logger, error.GetType().Name, fault!.StatusCode);
+        }
+
         if (!context.CancellationToken.IsCancellationRequested && TransientFaults.AsInvalidResponse(error, fault) is { } invalid)
         {
             error = invalid;
@@ -420,7 +456,14 @@ internal sealed partial class ModelCallPolicy : IDisposable
     }
 
     /// <summary>A call sized for its attempts.</summary>
-    private readonly record struct PreparedCall(ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate, ModelFaultClassifier? Classifier);
+    /// <param name="Options">The options the call is sent with.</param>
+    /// <param name="Pricing">The call's price.</param>
+    /// <param name="Estimate">The call at its worst, for the caps.</param>
+    /// <param name="Classifier">The reader of the provider's errors.</param>
+    /// <param name="Model">The call's model.</param>
+    /// <param name="BatchClient">The provider batch client the call is submitted through, or <see langword="null"/> for a live call.</param>
+    private readonly record struct PreparedCall(
+        ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate, ModelFaultClassifier? Classifier, string? Model = null, ProviderBatchClient? BatchClient = null);
 
     /// <summary>What one attempt holds while it is in flight: its reservation, its pacing leases, the options it is sent with.</summary>
     private struct AttemptLeases : IDisposable

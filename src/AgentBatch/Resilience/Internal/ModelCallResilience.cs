@@ -78,6 +78,43 @@ internal static class ModelCallResilience
         return builder.Build();
     }
 
+    /// <summary>
+    /// The pipeline of the provider batch lane: each attempt is one request in a provider batch, so a retry is a
+    /// resubmission in a later batch, only with <see cref="ProviderBatchOptions.ResubmitFailed"/>, at once (the wait for a
+    /// batch is the backoff), for a transient error or an expired request. No circuit breaker: a batch that fails as a
+    /// whole fails its own requests, and nothing else is sent meanwhile.
+    /// </summary>
+    public static ResiliencePipeline<ChatResponse> CreateForProviderBatches(BatchOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        if (!options.ProviderBatch.ResubmitFailed || options.MaxAttempts <= 1)
+        {
+            return ResiliencePipeline<ChatResponse>.Empty;
+        }
+
+        return new ResiliencePipelineBuilder<ChatResponse> { Name = "AgentBatch.ProviderBatchCall", TimeProvider = timeProvider }
+            .AddRetry(new RetryStrategyOptions<ChatResponse>
+            {
+                ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Exception is { } error && TransientFaults.IsTransient(error, FaultOf(args.Context))),
+                MaxRetryAttempts = options.MaxAttempts - 1,
+                BackoffType = DelayBackoffType.Constant,
+                Delay = TimeSpan.Zero,
+                OnRetry = args =>
+                {
+                    AgentBatchMetrics.Retrying(args.Outcome.Exception!);
+                    if (logger.IsEnabled(LogLevel.Debug))
+                    {
+                        var index = args.Context.Properties.TryGetValue(ItemKey, out var item) ? item.Index : -1;
+                        var errorType = args.Outcome.Exception!.GetType().Name;
+                        var status = TransientFaults.StatusOf(FaultOf(args.Context));
+                        Log.RetryingModelCall(logger, index, args.AttemptNumber + 2, errorType, status, 0);
+                    }
+
+                    return default;
+                },
+            })
+            .Build();
+    }
+
     /// <summary>The error a batch stops with when the breaker opens; names the last failure's type and status, never its message.</summary>
     public static BrokenCircuitException CircuitOpenedError(Exception? lastError, ModelFault? lastFault) => new(
         $"The model endpoint failed every one of at least {ResilienceConstants.CircuitMinimumThroughput} calls within "

@@ -1,4 +1,7 @@
+using System.Collections.Concurrent;
+using System.Net;
 using System.Net.Http;
+using System.Reflection;
 using System.Net.Sockets;
 using System.Text.Json;
 using Polly.CircuitBreaker;
@@ -21,9 +24,17 @@ namespace AgentBatch.Internal;
 /// </remarks>
 internal static class TransientFaults
 {
-    /// <summary>Reads what an error says: the provider's classifier first, then the .NET transport errors; <see langword="null"/> when neither knows it.</summary>
-    public static ModelFault? Read(Exception error, ModelFaultClassifier? provider)
+    // Per exception type: its public Status or StatusCode property, when it has one (null when it has none).
+    private static readonly ConcurrentDictionary<Type, PropertyInfo?> StatusProperties = new();
+
+    /// <summary>
+    /// Reads what an error says: the provider's classifier first, then the .NET transport errors, then, for a client that
+    /// has no classifier, the HTTP status any provider's exception carries; <see langword="null"/> when none knows it.
+    /// <paramref name="guessed"/> tells that only that last fallback knew it.
+    /// </summary>
+    public static ModelFault? Read(Exception error, ModelFaultClassifier? provider, out bool guessed)
     {
+        guessed = false;
         for (var e = error; e is not null; e = e.InnerException)
         {
             if (provider is not null && provider.TryClassify(e, out var fault) && fault is not null)
@@ -40,7 +51,43 @@ internal static class TransientFaults
             }
         }
 
+        if (provider is null)
+        {
+            // A client without its provider's classifier (plain AsIChatClient()) still says its status the common way,
+            // as System.ClientModel's ClientResultException.Status and Azure's RequestFailedException.Status do: enough to
+            // retry a 429 or 503 and to stop on a wrong key, though not to see the wait asked for or a used-up quota.
+            for (var e = error; e is not null; e = e.InnerException)
+            {
+                if (StatusOf(e) is { } status)
+                {
+                    guessed = true;
+                    return new ModelFault { StatusCode = status };
+                }
+            }
+        }
+
         return null;
+    }
+
+    private static int? StatusOf(Exception error)
+    {
+        var property = StatusProperties.GetOrAdd(error.GetType(), static type =>
+            Array.Find(
+                [type.GetProperty("Status", BindingFlags.Public | BindingFlags.Instance), type.GetProperty("StatusCode", BindingFlags.Public | BindingFlags.Instance)],
+                p => p is not null && p.GetIndexParameters().Length == 0
+                    && (p.PropertyType == typeof(int) || p.PropertyType == typeof(int?) || p.PropertyType == typeof(HttpStatusCode) || p.PropertyType == typeof(HttpStatusCode?))));
+        if (property is null)
+        {
+            return null;
+        }
+
+        var status = property.GetValue(error) switch
+        {
+            int value => value,
+            HttpStatusCode code => (int)code,
+            _ => 0,
+        };
+        return status is >= 400 and <= 599 ? status : null;
     }
 
     /// <summary>Gets a value indicating whether another attempt of the same request may succeed.</summary>
@@ -53,6 +100,9 @@ internal static class TransientFaults
         OperationCanceledException => false,
         BrokenCircuitException => false,
         BatchStoppedException => false,
+
+        // Not run by the provider: an expired request is worth resubmitting, a cancelled one or one of a failed batch not.
+        ProviderBatchItemException batched => batched.Outcome == ProviderBatchOutcome.Expired,
         TimeoutRejectedException => true,
         InvalidModelResponseException invalid => invalid.IsTransient,
         _ when fault is { QuotaExhausted: true } => false,
@@ -85,7 +135,7 @@ internal static class TransientFaults
     /// </summary>
     public static bool MayHaveBeenBilled(Exception error, ModelFault? fault) => error switch
     {
-        BudgetExceededException or ContextWindowExceededException or BrokenCircuitException or BatchStoppedException => false,
+        BudgetExceededException or ContextWindowExceededException or BrokenCircuitException or BatchStoppedException or ProviderBatchItemException => false,
         InvalidModelResponseException => true,
         _ => fault is not { StatusCode: > 0, UnreadableReply: false },
     };

@@ -24,6 +24,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
     private readonly BatchLedger<TItem, TOutput> _ledger;
     private readonly ITokenCounter _tokenCounter;
     private readonly Microsoft.Extensions.Logging.ILogger _logger;
+    private readonly ProviderBatchCoordinator? _lane;
     private readonly TaskCompletionSource _allItemsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _pending = 1;
     private int _started;
@@ -36,9 +37,11 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         ItemExecutor<TItem, TOutput> executor,
         BatchLedger<TItem, TOutput> ledger,
         ITokenCounter tokenCounter,
-        Microsoft.Extensions.Logging.ILogger logger)
+        Microsoft.Extensions.Logging.ILogger logger,
+        ProviderBatchCoordinator? lane = null)
     {
         _logger = logger;
+        _lane = lane;
         _options = options;
         _window = window;
         _stop = stop;
@@ -81,6 +84,9 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         finally
         {
             await CloseAsync(reader).ConfigureAwait(false);
+
+            // The dispatcher starts no more items: in the provider batch lane, what is queued may go once the items wait.
+            _lane?.Exit();
             ItemFinished();
         }
     }
@@ -108,6 +114,9 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         // item's context is undone when its async methods return; when its slot is released, the dispatcher goes on on
         // this thread under its own captured context, so nothing leaks either way.
         AgentBatchMetrics.ItemsInFlight(1);
+
+        // In the provider batch lane an item is busy from its start to its end, less the time its calls wait for their batches.
+        _lane?.Enter();
         try
         {
             var result = await _executor.RunAsync(index, item).ConfigureAwait(false);
@@ -121,6 +130,10 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         {
             AgentBatchMetrics.ItemsInFlight(-1);
             ReleaseSlot();
+
+            // After the slot is released: the dispatcher starts the next item on this thread first, so the item that
+            // ends last is still busy while it does, and the queued calls go out together with the new item's.
+            _lane?.Exit();
             ItemFinished();
         }
     }
@@ -205,6 +218,9 @@ internal sealed class BatchDispatcher<TItem, TOutput>
 
     private async Task RunGroupAsync(List<GroupMember<TItem>> group)
     {
+        // Busy from the moment it is started, before it yields to a flow of its own.
+        _lane?.Enter();
+
         // A group parses and shares out a reply: worth its own flow, so the dispatcher packs the next group meanwhile.
         await Task.Yield();
         AgentBatchMetrics.ItemsInFlight(group.Count);
@@ -222,6 +238,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         {
             AgentBatchMetrics.ItemsInFlight(-group.Count);
             ReleaseSlot();
+            _lane?.Exit();
             ItemFinished();
         }
     }
@@ -239,7 +256,7 @@ internal sealed class BatchDispatcher<TItem, TOutput>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AcquireSlotAsync()
     {
-        if (_window is not null && !await _window.WaitAsync(_stop.InFlightToken).ConfigureAwait(false))
+        if (_window is not null && !await WaitForSlotAsync(_window).ConfigureAwait(false))
         {
             return false;
         }
@@ -251,6 +268,26 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         }
 
         return true;
+    }
+
+    /// <summary>Waits for a slot; in the provider batch lane a dispatcher that has to wait stops counting as busy meanwhile, so the queued calls can go.</summary>
+    private ValueTask<bool> WaitForSlotAsync(ConcurrencyWindow window)
+    {
+        var wait = window.WaitAsync(_stop.InFlightToken);
+        return wait.IsCompleted || _lane is null ? wait : WaitIdleAsync(_lane, wait);
+
+        static async ValueTask<bool> WaitIdleAsync(ProviderBatchCoordinator lane, ValueTask<bool> wait)
+        {
+            lane.Exit();
+            try
+            {
+                return await wait.ConfigureAwait(false);
+            }
+            finally
+            {
+                lane.Enter();
+            }
+        }
     }
 
     /// <summary>

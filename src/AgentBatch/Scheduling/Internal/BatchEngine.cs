@@ -26,6 +26,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
     private readonly ModelCallPolicy _policy;
     private readonly BatchLedger<TItem, TOutput> _ledger;
     private readonly BatchDispatcher<TItem, TOutput> _dispatcher;
+    private readonly ProviderBatchCoordinator? _lane;
 
     public BatchEngine(
         Func<int, IBatchAgent> agentFactory,
@@ -42,11 +43,16 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
         _logger = logger;
         _stop = new BatchStop(cancellationToken);
         var window = options.EffectiveConcurrency is { } limit ? new ConcurrencyWindow(limit) : null;
-        _policy = new ModelCallPolicy(options, timeProvider, logger, window, new SecretRedactor(options.Secrets));
-        _policy.BatchFault += OnBatchFault;
         _ledger = new BatchLedger<TItem, TOutput>(options, stopCondition, sink, _stop, timeProvider, logger);
+        if (options.UsesProviderBatches)
+        {
+            _lane = new ProviderBatchCoordinator(options, timeProvider, logger, _ledger.ReportProviderProgress);
+        }
+
+        _policy = new ModelCallPolicy(options, timeProvider, logger, window, new SecretRedactor(options.Secrets), _lane);
+        _policy.BatchFault += OnBatchFault;
         var executor = new ItemExecutor<TItem, TOutput>(agentFactory, inputMap, output, options, _policy, _stop, timeProvider, logger);
-        _dispatcher = new BatchDispatcher<TItem, TOutput>(options, window, _stop, executor, _ledger, _policy.TokenCounter, logger);
+        _dispatcher = new BatchDispatcher<TItem, TOutput>(options, window, _stop, executor, _ledger, _policy.TokenCounter, logger, _lane);
     }
 
     /// <summary>Gets the token the item source is read under: cancelled when the caller cancels or the consumer leaves.</summary>
@@ -82,15 +88,43 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
         try
         {
+            if (_lane is not null)
+            {
+                await LoadRecordedBatchesAsync(_lane).ConfigureAwait(false);
+            }
+
             await _dispatcher.RunAsync(reader).ConfigureAwait(false);
         }
         finally
         {
             await _dispatcher.Completion.ConfigureAwait(false);
+            if (_lane is not null)
+            {
+                await _lane.CloseAsync(cancelled: _stop.InFlightToken.IsCancellationRequested).ConfigureAwait(false);
+            }
+
             StopReason = _stop.CallerToken.IsCancellationRequested ? BatchStopReason.Canceled : _stop.State?.Reason ?? BatchStopReason.Completed;
             Fault = _policy.Redactor.RedactOrNull(_stop.Fault);
             AgentBatchTelemetry.EndBatch(activity, StopReason, _ledger.Completed, _ledger.Failed);
             Log.BatchFinished(_logger, _ledger.Completed, _ledger.Succeeded, _ledger.Failed, StopReason, Elapsed.TotalMilliseconds);
+        }
+    }
+
+    /// <summary>Reads an earlier run's provider batches before the first call, so that no recorded call is submitted again; a store that cannot be read stops the batch, every item skipped with the reason.</summary>
+    private async Task LoadRecordedBatchesAsync(ProviderBatchCoordinator lane)
+    {
+        try
+        {
+            await lane.LoadAsync(_stop.InFlightToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stop.InFlightToken.IsCancellationRequested)
+        {
+            // Cancelled before anything ran: the dispatcher reports it.
+        }
+        catch (Exception ex)
+        {
+            Log.BatchFaulted(_logger, ex.GetType().Name);
+            _stop.SetFault(ex, new StopState(BatchStopReason.Faulted, Drain: true, SkipReason: ex, CancelInFlight: false, BatchNotSentReason.BatchFaulted));
         }
     }
 
@@ -99,6 +133,7 @@ internal sealed class BatchEngine<TItem, TOutput> : IDisposable
 
     public void Dispose()
     {
+        _lane?.Dispose();
         _policy.Dispose();
         _stop.Dispose();
     }

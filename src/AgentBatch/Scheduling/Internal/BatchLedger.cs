@@ -30,6 +30,7 @@ internal sealed class BatchLedger<TItem, TOutput>
     private int _failed;
     private int? _total;
     private int _progressFailed;
+    private ProviderBatchProgress? _providerBatch;
 
     public BatchLedger(
         BatchOptions options,
@@ -151,11 +152,28 @@ internal sealed class BatchLedger<TItem, TOutput>
             if (_options.Progress is { } reporter)
             {
                 // Reported under the lock so a receiver sees counts that never go backwards.
-                Report(reporter, new BatchProgress(
-                    _completed, _succeeded, _failed, _total, Elapsed, _usage.InputTokenCount ?? 0, _usage.OutputTokenCount ?? 0, _costUnknown ? null : _cost));
+                Report(reporter, Snapshot());
             }
         }
     }
+
+    /// <summary>Takes what the provider reports of the batches the run waits for, and reports progress with it.</summary>
+    public void ReportProviderProgress(ProviderBatchProgress progress)
+    {
+        AgentBatchMetrics.ProviderProgress(progress);
+        lock (_gate)
+        {
+            _providerBatch = progress;
+            if (_options.Progress is { } reporter)
+            {
+                Report(reporter, Snapshot());
+            }
+        }
+    }
+
+    /// <summary>Under the lock: the counts so far.</summary>
+    private BatchProgress Snapshot() => new(
+        _completed, _succeeded, _failed, _total, Elapsed, _usage.InputTokenCount ?? 0, _usage.OutputTokenCount ?? 0, _costUnknown ? null : _cost, _providerBatch);
 
     private void Report(IProgress<BatchProgress> reporter, BatchProgress progress)
     {

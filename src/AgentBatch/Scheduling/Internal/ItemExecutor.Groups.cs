@@ -43,7 +43,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
             var agent = _agentFactory(group[0].Index)
                 ?? throw new InvalidOperationException($"The agent factory returned null for item {group[0].Index}.");
             BatchItemContext.Enter(context);
-            response = await RunAgentAsync(agent, [new ChatMessage(ChatRole.User, GroupedPrompt.Build(group.Select(m => m.Input.Text!).ToList()))], context).ConfigureAwait(false);
+            response = Answered(agent, context, await agent.RunAsync([new ChatMessage(ChatRole.User, GroupedPrompt.Build(group.Select(m => m.Input.Text!).ToList()))], context.CancellationToken).ConfigureAwait(false));
             answers = GroupedPrompt.TryParse(response.Text, group.Count);
         }
         catch (Exception ex)

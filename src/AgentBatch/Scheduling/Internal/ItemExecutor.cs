@@ -46,7 +46,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         _timeProvider = timeProvider;
         _logger = logger;
         _guardsSpend = options.MaxTotalTokens.HasValue || options.MaxCost.HasValue || options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue
-            || options.SpendLedger is not null || options.RateLedger is not null;
+            || options.SpendLedger is not null || options.RateLedger is not null || options.UsesProviderBatches;
     }
 
     /// <summary>Maps an item to its input; throws for a null item or an empty input.</summary>
@@ -113,7 +113,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
 
             // Made current inside this async method: it flows into the agent's calls and tools, and is gone when it returns.
             BatchItemContext.Enter(context);
-            response = await RunAgentAsync(agent, mapped.ToMessages(), context).ConfigureAwait(false);
+            response = Answered(agent, context, await agent.RunAsync(mapped.ToMessages(), context.CancellationToken).ConfigureAwait(false));
             (output, response) = await ReadOutputAsync(agent, response, context).ConfigureAwait(false);
             status = BatchItemStatus.Succeeded;
         }
@@ -134,9 +134,9 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         return Finish(index, item, status, output, error, context, null, _timeProvider.GetElapsedTime(started), activity);
     }
 
-    private static async Task<ChatResponse> RunAgentAsync(IBatchAgent agent, IReadOnlyList<ChatMessage> input, BatchItemContext context) =>
-        await agent.RunAsync(input, context.CancellationToken).ConfigureAwait(false)
-            ?? throw new InvalidOperationException($"Agent '{agent.Name}' returned no response for item {context.Index}.");
+    // Checked where it is awaited rather than in an async wrapper of its own: a wrapper would cost every item a task.
+    private static ChatResponse Answered(IBatchAgent agent, BatchItemContext context, ChatResponse? response) =>
+        response ?? throw new InvalidOperationException($"Agent '{agent.Name}' returned no response for item {context.Index}.");
 
     /// <summary>Reads the item's output, asking the same clone to repair a typed reply that does not read, at most <see cref="BatchOptions.OutputRepairAttempts"/> times.</summary>
     private async ValueTask<(TOutput Output, ChatResponse Response)> ReadOutputAsync(IBatchAgent agent, ChatResponse response, BatchItemContext context)
@@ -149,7 +149,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
             }
             catch (StructuredOutputException problem) when (_output.Repairs && repairs < _options.OutputRepairAttempts)
             {
-                response = await RunAgentAsync(agent, [_output.RepairTurn(problem)], context).ConfigureAwait(false);
+                response = Answered(agent, context, await agent.RunAsync([_output.RepairTurn(problem)], context.CancellationToken).ConfigureAwait(false));
             }
         }
     }

@@ -20,8 +20,9 @@ internal static class OptionsValidation
     /// <summary>Checks every attributed public property of <paramref name="options"/>.</summary>
     /// <typeparam name="T">The options type.</typeparam>
     /// <param name="options">The options.</param>
+    /// <param name="prefix">The name of the property that holds <paramref name="options"/> inside other options, put before each name (<c>ProviderBatch.PollInterval</c>); <see langword="null"/> for none.</param>
     /// <returns>One result per failing attribute, in declaration order.</returns>
-    public static IEnumerable<ValidationResult> CheckProperties<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T options)
+    public static IEnumerable<ValidationResult> CheckProperties<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicProperties)] T>(T options, string? prefix = null)
         where T : class
     {
         foreach (var (property, attribute) in Declarations<T>.All)
@@ -29,7 +30,7 @@ internal static class OptionsValidation
             var value = property.GetValue(options);
             if (!attribute.IsValid(value))
             {
-                yield return Describe(property.Name, attribute, value);
+                yield return Describe(prefix is null ? property.Name : prefix + "." + property.Name, attribute, value);
             }
         }
     }
