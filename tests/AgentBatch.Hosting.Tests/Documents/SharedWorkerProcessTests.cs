@@ -132,8 +132,19 @@ public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
         // Each call reports 150 tokens and reserves its input plus 200 output tokens: the cap pays for about 40 calls.
         const int Cap = 6_000;
         var servedTokens = 0;
+
+        // The first calls wait until all three workers have called, so all three share the cap however late one starts.
+        var callers = new ConcurrentDictionary<string, bool>();
+        var allThree = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var bed = new WorkerTestBed(request =>
         {
+            callers[request.ApiKey ?? ""] = true;
+            if (callers.Count >= 3)
+            {
+                allThree.TrySetResult();
+            }
+
+            allThree.Task.Wait(Eventually.Guard);
             Interlocked.Add(ref servedTokens, 150);
             return MockChatReply.Answer("ok") with { PromptTokens = 100, CompletionTokens = 50, Delay = TimeSpan.FromMilliseconds(5) };
         });

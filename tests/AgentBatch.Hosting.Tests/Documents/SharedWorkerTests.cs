@@ -120,6 +120,22 @@ public sealed class SharedWorkerTests
         Assert.IsType<PostgreSqlCheckpointStore>(host.Services.GetRequiredService<IDocumentCheckpointStore>());
     }
 
+    [Fact]
+    public async Task ProviderBatchSet_OnTheSharedStore_IsRefusedWithASummaryThatSaysWhy_AndNothingIsSent()
+    {
+        // The PostgreSQL store keeps no provider batches, so a restarted worker could not re-attach to them.
+        using var bed = new WorkerTestBed();
+        bed.Settings["AgentBatch:PostgreSql:ConnectionString"] = await PostgreSqlServer.ConnectionStringAsync();
+        bed.Settings["AgentBatch:PostgreSql:Schema"] = PostgreSqlServer.NewSchema();
+        bed.AddFolderSet("nightly", Documents("d", 3), """{ "execution": "batch" }""");
+
+        await bed.RunUntilIdleAsync(static services => services.AddAgentBatchPostgreSql());
+
+        Assert.Contains("does not keep provider batches", bed.Summary("nightly").Error, StringComparison.Ordinal);
+        Assert.Equal(0, bed.Server.RequestCount);
+        Assert.Empty(bed.Server.Batches.Created);
+    }
+
     private static Dictionary<string, string> Documents(string prefix, int count) =>
         Enumerable.Range(1, count).ToDictionary(i => $"{prefix}-{i:D3}.txt", i => $"Document {prefix} {i}.");
 
