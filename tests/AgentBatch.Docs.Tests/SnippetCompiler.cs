@@ -86,11 +86,60 @@ public static class SnippetCompiler
             throw new ArgumentException($"{snippet} is skipped: {snippet.Reason}", nameof(snippet));
         }
 
+        return Build(snippet).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
+    }
+
+    /// <summary>Compiles a whole program (a fragment with its own <c>using</c> directives) and runs it in this process.</summary>
+    /// <param name="snippet">The snippet: a <see cref="SnippetMode.Fragment"/> that starts with <c>using</c> directives.</param>
+    /// <returns>What the program wrote to the console.</returns>
+    /// <exception cref="ArgumentException">The snippet is not a whole program.</exception>
+    /// <exception cref="InvalidOperationException">The snippet does not compile.</exception>
+    /// <remarks>The console is redirected while the program runs, so no other test may write to it meanwhile.</remarks>
+    public static async Task<string> RunProgramAsync(MarkdownSnippet snippet)
+    {
+        ArgumentNullException.ThrowIfNull(snippet);
+        if (snippet.Mode != SnippetMode.Fragment || !IsProgram(snippet))
+        {
+            throw new ArgumentException($"{snippet} is not a whole program (a block that starts with its own using directives).", nameof(snippet));
+        }
+
+        using var image = new MemoryStream();
+        var emitted = Build(snippet).Emit(image);
+        if (!emitted.Success)
+        {
+            throw new InvalidOperationException(Describe(snippet, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).ToArray()));
+        }
+
+        // The program's references (AgentBatch, the clients) are this test's own, already loaded: it binds to them.
+        var assembly = System.Reflection.Assembly.Load(image.ToArray());
+        var program = Activator.CreateInstance(assembly.GetType(WrapperClass, throwOnError: true)!)!;
+        var output = new StringWriter();
+        var console = Console.Out;
+        Console.SetOut(output);
+        try
+        {
+            await ((Task)program.GetType().GetMethod("RunAsync")!.Invoke(program, null)!).ConfigureAwait(false);
+        }
+        finally
+        {
+            Console.SetOut(console);
+        }
+
+        return output.ToString();
+    }
+
+    /// <summary>Gets whether a fragment is a whole program: it starts with its own <c>using</c> directives.</summary>
+    /// <param name="snippet">The snippet.</param>
+    /// <returns><see langword="true"/> for a whole program.</returns>
+    public static bool IsProgram(MarkdownSnippet snippet) =>
+        CSharpSyntaxTree.ParseText(snippet.Code, ParseOptions).GetCompilationUnitRoot().Usings.Count > 0;
+
+    private static CSharpCompilation Build(MarkdownSnippet snippet)
+    {
         var (tree, usings, outputKind) = snippet.Mode == SnippetMode.File ? AsFile(snippet) : AsFragment(snippet);
-        var compilation = BaseCompilation.Value
+        return BaseCompilation.Value
             .WithOptions(BaseCompilation.Value.Options.WithOutputKind(outputKind))
             .AddSyntaxTrees(usings, tree);
-        return compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToArray();
     }
 
     /// <summary>Gets the source a snippet is compiled as, for reading when a failure is not clear.</summary>
