@@ -24,6 +24,15 @@ if (Environment.GetEnvironmentVariable("OPENAI_API_KEY") is { Length: > 0 } open
 
 builder.Services.AddAgentBatchWorker();
 
+// With a PostgreSQL database configured, any number of these workers (on one machine or many) share the inbox, the
+// rate budget and the sets' caps; without one, the worker keeps its progress in SQLite and holds the inbox alone.
+var shared = !string.IsNullOrEmpty(builder.Configuration[$"{AgentBatchPostgreSqlOptions.SectionName}:ConnectionString"])
+    || !string.IsNullOrEmpty(builder.Configuration.GetConnectionString(AgentBatchPostgreSqlOptions.ConnectionStringName));
+if (shared)
+{
+    builder.Services.AddAgentBatchPostgreSql();
+}
+
 MockChatServer? mock = null;
 var model = builder.Configuration["AgentBatch:Model"] ?? AgentBatchOpenAIOptions.DefaultModel;
 if (string.IsNullOrEmpty(builder.Configuration["AgentBatch:ApiKey"]) && string.IsNullOrEmpty(builder.Configuration["AgentBatch:Endpoint"]))
@@ -58,6 +67,7 @@ if (seedBatch)
 }
 
 Console.WriteLine($"Inbox: {inbox} (drop a folder of text files or a .jsonl file of {{\"name\",\"text\"}} records into it; Ctrl+C to stop)");
+Console.WriteLine(shared ? "Store: PostgreSQL, shared with every worker on the same database" : "Store: SQLite, this worker alone");
 try
 {
     using var host = builder.Build();

@@ -42,7 +42,20 @@ public sealed partial class BenchmarkHarness
             flat);
     }
 
-    private static async Task<(double Rate, long Peak)> RunWorkerAsync(string root, int size, CancellationToken cancellationToken)
+    private static Task<(double Rate, long Peak)> RunWorkerAsync(string root, int size, CancellationToken cancellationToken) =>
+        RunWorkersAsync(root, size, workers: 1, configure: null, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="workers"/> hosts in this process over one JSONL set of <paramref name="size"/> documents until
+    /// every host stops itself; returns documents per second and the peak live heap above the starting point.
+    /// </summary>
+    /// <param name="root">An empty folder for the inbox and outputs.</param>
+    /// <param name="size">The number of documents.</param>
+    /// <param name="workers">The number of hosts sharing the inbox (more than one needs a shared store).</param>
+    /// <param name="configure">Registers the store; <see langword="null"/> for the embedded SQLite store.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    private static async Task<(double Rate, long Peak)> RunWorkersAsync(
+        string root, int size, int workers, Action<IServiceCollection>? configure, CancellationToken cancellationToken)
     {
         var inbox = Path.Combine(root, "inbox");
         Directory.CreateDirectory(inbox);
@@ -56,17 +69,22 @@ public sealed partial class BenchmarkHarness
         }
 
         File.Move(staging, Path.Combine(inbox, "set.jsonl"));
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = root });
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var hosts = Enumerable.Range(0, workers).Select(_ =>
         {
-            ["AgentBatch:MaxConcurrency"] = "32",
-            ["AgentBatch:Worker:InboxPath"] = "inbox",
-            ["AgentBatch:Worker:OutputPath"] = "output",
-            ["AgentBatch:Worker:ExitWhenIdle"] = "true",
-        });
-        builder.Services.AddSingleton<IChatClient>(new InstantChatClient(yields: true));
-        builder.Services.AddAgentBatchWorker();
-        using var host = builder.Build();
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true, ContentRootPath = root });
+            builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["AgentBatch:MaxConcurrency"] = "32",
+                ["AgentBatch:Worker:InboxPath"] = "inbox",
+                ["AgentBatch:Worker:OutputPath"] = "output",
+                ["AgentBatch:Worker:ExitWhenIdle"] = "true",
+                ["AgentBatch:Worker:PollInterval"] = "00:00:00.050",
+            });
+            builder.Services.AddSingleton<IChatClient>(new InstantChatClient(yields: true));
+            builder.Services.AddAgentBatchWorker();
+            configure?.Invoke(builder.Services);
+            return builder.Build();
+        }).ToList();
 
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -85,13 +103,24 @@ public sealed partial class BenchmarkHarness
             CancellationToken.None);
 
         var stopwatch = Stopwatch.StartNew();
-        await host.RunAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(hosts.Select(h => h.RunAsync(cancellationToken)));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                host.Dispose();
+            }
+        }
+
         stopwatch.Stop();
         await sampling.CancelAsync();
         await sampler;
 
         var lines = File.ReadLines(Path.Combine(root, "output", "set", "results.jsonl")).Count();
-        Check(lines == size, $"the worker wrote {lines} result lines for {size} documents");
+        Check(lines == size, $"the workers wrote {lines} result lines for {size} documents");
         return (size / stopwatch.Elapsed.TotalSeconds, peak);
     }
 }

@@ -49,6 +49,7 @@ public sealed partial class BenchmarkHarness
             () => GroupingAsync(cancellationToken),
             () => DocumentWorkerAsync(cancellationToken),
             () => ProviderBatchAsync(cancellationToken),
+            () => SharedWorkersAsync(cancellationToken),
         ];
         for (var i = 0; i < sections.Length; i++)
         {

@@ -5,10 +5,18 @@ namespace AgentBatch.Hosting;
 /// is lost when the worker stops or crashes.
 /// </summary>
 /// <remarks>
-/// <see cref="SqliteCheckpointStore"/> is the embedded default; register another implementation (a shared server
-/// database) before calling <c>AddAgentBatchWorker</c> to replace it. Implementations must be safe for concurrent use
-/// and must make <see cref="RecordAsync"/> durable before it returns: the worker writes <c>results.jsonl</c> only from
-/// what the store holds.
+/// <para>
+/// <see cref="SqliteCheckpointStore"/> is the embedded default, for one worker: the worker takes its inbox for itself
+/// while it runs. Register another implementation before calling <c>AddAgentBatchWorker</c> to replace it; one that also
+/// implements <see cref="IDocumentLeaseStore"/> (AgentBatch.Hosting.PostgreSql) lets several workers share the inbox.
+/// Implementations must be safe for concurrent use and must make <see cref="RecordAsync"/> durable before it returns:
+/// the worker writes <c>results.jsonl</c> only from what the store holds.
+/// </para>
+/// <para>
+/// A store also keeps what the sets spend against their caps (<see cref="OpenSpendLedgerAsync"/>) and may pace the
+/// calls of every worker that shares it (<see cref="CreateRateLedger"/>). The default implementations keep both in the
+/// process, and count only what recorded documents spent.
+/// </para>
 /// </remarks>
 public interface IDocumentCheckpointStore
 {
@@ -48,4 +56,38 @@ public interface IDocumentCheckpointStore
     /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
     /// <returns>A task that completes when the state is stored.</returns>
     Task SetStateAsync(DocumentSetCheckpoint run, DocumentSetState state, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Opens the account a run's token and cost caps are enforced against, holding what the run spent before: in earlier
+    /// processes, by documents whose result was recorded and by calls in flight when a worker died.
+    /// </summary>
+    /// <param name="run">The run.</param>
+    /// <param name="maxTotalTokens">The run's token cap; <see langword="null"/> for none.</param>
+    /// <param name="maxCost">The run's cost cap; <see langword="null"/> for none.</param>
+    /// <param name="cancellationToken">The token to monitor for cancellation requests.</param>
+    /// <returns>The account, for the run's <see cref="BatchOptions.SpendLedger"/>.</returns>
+    /// <remarks>
+    /// The default implementation counts what the run's recorded results report (<see cref="ReadResultsAsync"/>) into an
+    /// account kept in this process; a call in flight when the process died is not counted. <see cref="SqliteCheckpointStore"/>
+    /// journals every reservation, so those count too.
+    /// </remarks>
+    async ValueTask<SpendLedger> OpenSpendLedgerAsync(DocumentSetCheckpoint run, long? maxTotalTokens, decimal? maxCost, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var ledger = SpendLedger.Create(maxTotalTokens, maxCost);
+        await foreach (var result in ReadResultsAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            ledger.Charge(result.Usage?.TotalTokens ?? 0, result.Cost ?? 0m);
+        }
+
+        return ledger;
+    }
+
+    /// <summary>Creates the ledger that paces the worker's calls under the batch's tokens- and requests-per-minute limits.</summary>
+    /// <param name="tokensPerMinute">The token limit; <see langword="null"/> for none.</param>
+    /// <param name="requestsPerMinute">The request limit; <see langword="null"/> for none.</param>
+    /// <param name="timeProvider">The worker's clock.</param>
+    /// <returns>The ledger; the worker disposes it when it stops.</returns>
+    /// <remarks>The default implementation paces this process alone (<see cref="RateLedger.Create(int?, int?, TimeProvider?)"/>); a store several workers share paces them together.</remarks>
+    RateLedger CreateRateLedger(int? tokensPerMinute, int? requestsPerMinute, TimeProvider timeProvider) => RateLedger.Create(tokensPerMinute, requestsPerMinute, timeProvider);
 }

@@ -15,11 +15,17 @@ namespace AgentBatch.Hosting;
 /// again. Safe for concurrent use.
 /// </para>
 /// <para>
+/// What a run's calls spend against its caps is journaled too (<see cref="OpenSpendLedgerAsync"/>): each reservation is
+/// written before its call is sent and replaced by the call's charge when it settles, so what was in flight when the
+/// process died counts as spent when the run opens again. The store is one worker's: the worker holds its inbox while
+/// it runs, and a reservation found when a run opens can only be a dead process's.
+/// </para>
+/// <para>
 /// It also keeps the provider batches of sets run through the provider's batch API (<see cref="IProviderBatchStore"/>):
 /// a record before each batch is created and its id right after, so a restarted worker re-attaches to them.
 /// </para>
 /// </remarks>
-public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, IDisposable
+public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, IBatchCheckpointStore, IDisposable
 {
     private const string Schema = """
         PRAGMA journal_mode = WAL;
@@ -36,6 +42,21 @@ public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, ID
             key TEXT NOT NULL,
             line TEXT NOT NULL,
             PRIMARY KEY (set_id, key));
+        CREATE TABLE IF NOT EXISTS spend (
+            set_id INTEGER PRIMARY KEY,
+            tokens INTEGER NOT NULL,
+            cost TEXT NOT NULL);
+        CREATE TABLE IF NOT EXISTS batch_items (
+            run_key TEXT NOT NULL,
+            fingerprint TEXT NOT NULL,
+            item_key TEXT NOT NULL,
+            entry TEXT NOT NULL,
+            PRIMARY KEY (run_key, fingerprint, item_key));
+        CREATE TABLE IF NOT EXISTS reservations (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            set_id INTEGER NOT NULL,
+            tokens INTEGER NOT NULL,
+            cost TEXT NOT NULL);
         CREATE TABLE IF NOT EXISTS provider_batches (
             run TEXT NOT NULL,
             key TEXT NOT NULL,
@@ -190,6 +211,104 @@ public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, ID
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>
+    /// Reservations left by a process that died are charged to the run whole. A run from before the journal existed starts
+    /// from what its recorded results report.
+    /// </remarks>
+    public async ValueTask<SpendLedger> OpenSpendLedgerAsync(DocumentSetCheckpoint run, long? maxTotalTokens, decimal? maxCost, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var setId = ParseId(run);
+        var recorded = await RecordedSpendAsync(run, cancellationToken).ConfigureAwait(false);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var connection = Connections.Writer;
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.Parameters.AddWithValue("$set", setId);
+            command.Parameters.AddWithValue("$tokens", recorded.Tokens);
+            command.Parameters.AddWithValue("$cost", Format(recorded.Cost));
+            command.CommandText = "INSERT OR IGNORE INTO spend (set_id, tokens, cost) VALUES ($set, $tokens, $cost)";
+            command.ExecuteNonQuery();
+
+            // What calls in flight had reserved when the process died may have been billed: it is spent.
+            var (tokens, cost) = Spent(connection, transaction, setId);
+            command.CommandText = "SELECT tokens, cost FROM reservations WHERE set_id = $set";
+            using (var reader = command.ExecuteReader())
+            {
+                while (reader.Read())
+                {
+                    tokens += reader.GetInt64(0);
+                    cost += Parse(reader.GetString(1));
+                }
+            }
+
+            command.CommandText = "DELETE FROM reservations WHERE set_id = $set";
+            command.ExecuteNonQuery();
+            SetSpent(connection, transaction, setId, tokens, cost);
+            transaction.Commit();
+            return new JournaledSpendLedger(new Journal(this, setId), maxTotalTokens, maxCost, tokens, cost);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>A resumable batch's entries (<see cref="BatchCheckpoint{TItem}"/>) live beside the worker's sets, in a table of their own.</remarks>
+    public async IAsyncEnumerable<BatchCheckpointEntry> ReadAsync(string runKey, string fingerprint, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _ = Connections;
+        var connection = OpenConnection();
+        await using (connection.ConfigureAwait(false))
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "SELECT entry FROM batch_items WHERE run_key = $run AND fingerprint = $fingerprint";
+            command.Parameters.AddWithValue("$run", runKey);
+            command.Parameters.AddWithValue("$fingerprint", fingerprint);
+            var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            await using (reader.ConfigureAwait(false))
+            {
+                while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    yield return JsonSerializer.Deserialize(reader.GetString(0), HostingJsonContext.Default.BatchCheckpointEntry)
+                        ?? throw new InvalidDataException($"The checkpoint store '{DatabasePath}' holds an empty entry for run '{runKey}'.");
+                }
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public async ValueTask RecordAsync(string runKey, string fingerprint, BatchCheckpointEntry entry, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(runKey);
+        ArgumentNullException.ThrowIfNull(fingerprint);
+        ArgumentNullException.ThrowIfNull(entry);
+        var json = JsonSerializer.Serialize(entry, HostingJsonContext.Default.BatchCheckpointEntry);
+        await _writeGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            using var command = Connections.Writer.CreateCommand();
+            command.CommandText = "INSERT OR IGNORE INTO batch_items (run_key, fingerprint, item_key, entry) VALUES ($run, $fingerprint, $key, $entry)";
+            command.Parameters.AddWithValue("$run", runKey);
+            command.Parameters.AddWithValue("$fingerprint", fingerprint);
+            command.Parameters.AddWithValue("$key", entry.ItemKey);
+            command.Parameters.AddWithValue("$entry", json);
+            command.ExecuteNonQuery();
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     /// <summary>Closes the store's connections.</summary>
     public void Dispose()
     {
@@ -263,6 +382,57 @@ public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, ID
         return new DocumentSetCheckpoint(id.ToString(CultureInfo.InvariantCulture), setName, DocumentSetState.Running, startedAt, run, identity);
     }
 
+    private async Task<(long Tokens, decimal Cost)> RecordedSpendAsync(DocumentSetCheckpoint run, CancellationToken cancellationToken)
+    {
+        var (tokens, cost) = (0L, 0m);
+        await foreach (var result in ReadResultsAsync(run, cancellationToken).ConfigureAwait(false))
+        {
+            tokens += result.Usage?.TotalTokens ?? 0;
+            cost += result.Cost ?? 0m;
+        }
+
+        return (tokens, cost);
+    }
+
+    private static (long Tokens, decimal Cost) Spent(SqliteConnection connection, SqliteTransaction? transaction, long setId)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "SELECT tokens, cost FROM spend WHERE set_id = $set";
+        command.Parameters.AddWithValue("$set", setId);
+        using var reader = command.ExecuteReader();
+        return reader.Read() ? (reader.GetInt64(0), Parse(reader.GetString(1))) : (0, 0m);
+    }
+
+    private static void SetSpent(SqliteConnection connection, SqliteTransaction? transaction, long setId, long tokens, decimal cost)
+    {
+        using var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = "INSERT INTO spend (set_id, tokens, cost) VALUES ($set, $tokens, $cost) ON CONFLICT (set_id) DO UPDATE SET tokens = excluded.tokens, cost = excluded.cost";
+        command.Parameters.AddWithValue("$set", setId);
+        command.Parameters.AddWithValue("$tokens", tokens);
+        command.Parameters.AddWithValue("$cost", Format(cost));
+        command.ExecuteNonQuery();
+    }
+
+    private static string Format(decimal value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static decimal Parse(string value) => decimal.Parse(value, NumberStyles.Number, CultureInfo.InvariantCulture);
+
+    /// <summary>Runs a journal write under the write gate, synchronously: a ledger settles without waiting on anything else.</summary>
+    private T Write<T>(Func<SqliteConnection, T> write)
+    {
+        _writeGate.Wait();
+        try
+        {
+            return write(Connections.Writer);
+        }
+        finally
+        {
+            _writeGate.Release();
+        }
+    }
+
     private (SqliteConnection Writer, SqliteConnection Reader) Open()
     {
         Directory.CreateDirectory(Path.GetDirectoryName(DatabasePath)!);
@@ -287,5 +457,44 @@ public sealed partial class SqliteCheckpointStore : IDocumentCheckpointStore, ID
         pragma.CommandText = "PRAGMA synchronous = NORMAL;";
         pragma.ExecuteNonQuery();
         return connection;
+    }
+
+    /// <summary>One run's spend journal in this store.</summary>
+    private sealed class Journal(SqliteCheckpointStore store, long setId) : ISpendJournal
+    {
+        public long Reserve(long tokens, decimal cost) => store.Write(connection =>
+        {
+            using var command = connection.CreateCommand();
+            command.CommandText = "INSERT INTO reservations (set_id, tokens, cost) VALUES ($set, $tokens, $cost); SELECT last_insert_rowid();";
+            command.Parameters.AddWithValue("$set", setId);
+            command.Parameters.AddWithValue("$tokens", tokens);
+            command.Parameters.AddWithValue("$cost", Format(cost));
+            return (long)command.ExecuteScalar()!;
+        });
+
+        public void Settle(long reservationId, long tokens, decimal cost) => store.Write(connection =>
+        {
+            using var transaction = connection.BeginTransaction();
+            using var command = connection.CreateCommand();
+            command.Transaction = transaction;
+            command.CommandText = "DELETE FROM reservations WHERE id = $id";
+            command.Parameters.AddWithValue("$id", reservationId);
+            command.ExecuteNonQuery();
+            Add(connection, transaction, tokens, cost);
+            transaction.Commit();
+            return 0;
+        });
+
+        public void Charge(long tokens, decimal cost) => store.Write(connection =>
+        {
+            Add(connection, null, tokens, cost);
+            return 0;
+        });
+
+        private void Add(SqliteConnection connection, SqliteTransaction? transaction, long tokens, decimal cost)
+        {
+            var (spentTokens, spentCost) = Spent(connection, transaction, setId);
+            SetSpent(connection, transaction, setId, spentTokens + tokens, spentCost + cost);
+        }
     }
 }

@@ -1,14 +1,11 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Runtime.CompilerServices;
-using System.Text.Json;
 using System.Threading.Channels;
 using AgentBatch.Hosting.Internal;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Polly.CircuitBreaker;
 
 namespace AgentBatch.Hosting;
 
@@ -38,11 +35,14 @@ public sealed partial class DocumentSetWorker : BackgroundService
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly DocumentSetReader _reader;
+    private readonly IDocumentLeaseStore? _shared;
+    private readonly SetBatch _setBatch;
     private static readonly TimeSpan AbandonGrace = TimeSpan.FromSeconds(5);
     private readonly CancellationTokenSource _abort = new();
     private readonly CancellationTokenSource _intake = new();
     private readonly Channel<bool> _wake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-    private readonly Dictionary<string, long> _deferredUntil = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (long Until, bool Failed)> _deferred = new(StringComparer.Ordinal);
+    private RateLedger? _pacing;
 
     /// <summary>Initializes a new instance of the <see cref="DocumentSetWorker"/> class.</summary>
     /// <param name="batches">The registered batches; the worker runs on the one <see cref="DocumentWorkerOptions.BatchName"/> names, with its runner, chat client and options (its token and cost caps hold per set).</param>
@@ -77,6 +77,10 @@ public sealed partial class DocumentSetWorker : BackgroundService
         _timeProvider = timeProvider;
         _logger = logger;
         _reader = new DocumentSetReader(_options.MaxDocumentBytes);
+
+        // A store that leases documents is shared with other workers; any other is this worker's alone.
+        _shared = store as IDocumentLeaseStore;
+        _setBatch = new SetBatch(_runner, _chatClient, _logger);
     }
 
     private enum SetOutcome
@@ -112,6 +116,7 @@ public sealed partial class DocumentSetWorker : BackgroundService
         base.Dispose();
         _abort.Dispose();
         _intake.Dispose();
+        _pacing?.Dispose();
     }
 
     /// <inheritdoc />
@@ -127,7 +132,21 @@ public sealed partial class DocumentSetWorker : BackgroundService
         await Task.Yield();
         var scanner = new InboxScanner(_options.InboxPath, _logger);
         Directory.CreateDirectory(_options.InboxPath);
+
+        // A store of this worker's own cannot be shared: the inbox is this process's while it runs.
+        using var inbox = _shared is null ? await TakeInboxAsync(stoppingToken).ConfigureAwait(false) : null;
+        if (_shared is null && inbox is null)
+        {
+            return;
+        }
+
         using var watcher = Watch(_options.InboxPath);
+        if (_batch.RateLedger is null && (_batch.TokensPerMinute.HasValue || _batch.RequestsPerMinute.HasValue))
+        {
+            // One pacing ledger for the worker's lifetime, so one set starting as another ends does not reset the window.
+            _pacing = _store.CreateRateLedger(_batch.TokensPerMinute, _batch.RequestsPerMinute, _timeProvider);
+        }
+
         Log.WorkerStarted(_logger, _options.InboxPath, _options.OutputPath);
 
         while (!stoppingToken.IsCancellationRequested)
@@ -136,7 +155,8 @@ public sealed partial class DocumentSetWorker : BackgroundService
             var next = sets.FirstOrDefault(s => !IsDeferred(s.Name));
             if (next is null)
             {
-                if (_options.ExitWhenIdle)
+                // Sets other workers are finishing will leave the inbox: wait for them rather than report them unfinished.
+                if (_options.ExitWhenIdle && !sets.Any(s => IsWaitingForOthers(s.Name)))
                 {
                     if (sets.Count > 0)
                     {
@@ -154,7 +174,10 @@ public sealed partial class DocumentSetWorker : BackgroundService
 
             try
             {
-                if (await ProcessSetAsync(next, stoppingToken).ConfigureAwait(false) == SetOutcome.Stopped)
+                var outcome = _shared is null
+                    ? await ProcessSetAsync(next, stoppingToken).ConfigureAwait(false)
+                    : await ProcessSharedSetAsync(_shared, next, stoppingToken).ConfigureAwait(false);
+                if (outcome == SetOutcome.Stopped)
                 {
                     return;
                 }
@@ -170,6 +193,41 @@ public sealed partial class DocumentSetWorker : BackgroundService
         }
     }
 
+    /// <summary>Takes the inbox for this process, waiting while another worker holds it (or, with <see cref="DocumentWorkerOptions.ExitWhenIdle"/>, stopping the host).</summary>
+    private async Task<InboxLock?> TakeInboxAsync(CancellationToken stoppingToken)
+    {
+        var told = false;
+        while (true)
+        {
+            if (InboxLock.TryAcquire(_options.InboxPath, _timeProvider, out var holder) is { } taken)
+            {
+                return taken;
+            }
+
+            if (!told || _options.ExitWhenIdle)
+            {
+                Log.InboxHeld(_logger, _options.InboxPath, holder, _options.ExitWhenIdle ? "stopping" : "waiting for it to stop");
+                told = true;
+            }
+
+            if (_options.ExitWhenIdle)
+            {
+                Environment.ExitCode = 1;
+                _lifetime.StopApplication();
+                return null;
+            }
+
+            try
+            {
+                await Task.Delay(_options.PollInterval, _timeProvider, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
+    }
+
     private async Task<SetOutcome> ProcessSetAsync(DocumentSet set, CancellationToken stoppingToken)
     {
         // A run that finished, or stopped, for another set of the same name (one moved away, or taken out of the inbox
@@ -177,11 +235,10 @@ public sealed partial class DocumentSetWorker : BackgroundService
         var run = await _store.OpenSetAsync(set.Name, SetIdentity.Of(set), stoppingToken).ConfigureAwait(false);
         var profileName = set.Manifest.Profile ?? DocumentWorkerOptions.DefaultProfileName;
         using var writer = new SetOutputWriter(Path.Combine(_options.OutputPath, RunName(set.Name, run)));
-        // The totals of what the store holds, kept up to date as documents are recorded, for the caps and the summary.
+        // The totals of what the store holds, kept up to date as documents are recorded, for the summary.
         var totals = await writer.RebuildAsync(_store.ReadResultsAsync(run, stoppingToken), stoppingToken).ConfigureAwait(false);
 
-        var configured = TryGetProfile(profileName, out var profile);
-        var problem = set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.") ?? LaneProblem(set);
+        var problem = Problem(set, profileName, out var profile);
         if (problem is not null)
         {
             Log.SetRefused(_logger, set.Name, problem);
@@ -190,72 +247,93 @@ public sealed partial class DocumentSetWorker : BackgroundService
         {
             Log.SetStarted(_logger, set.Name, run.RunNumber, set.Manifest.Priority, profileName, totals.Total);
             var outcome = await RunDocumentsAsync(set, run, profileName, profile, writer, totals, stoppingToken).ConfigureAwait(false);
-            if (outcome != SetOutcome.Finished)
+            if (KeepsSetOpen(set, outcome) is { } unfinished)
             {
-                return outcome;
+                return unfinished;
             }
         }
 
+        // Completed first: a crash from here on finishes the set again from the store, with nothing sent.
+        await _store.SetStateAsync(run, DocumentSetState.Completed, CancellationToken.None).ConfigureAwait(false);
         await FinishAsync(set, run, profileName, writer, totals, problem, CancellationToken.None).ConfigureAwait(false);
         return SetOutcome.Finished;
     }
 
-    private async Task<SetOutcome> RunDocumentsAsync(
+    private async Task<SetRunOutcome> RunDocumentsAsync(
         DocumentSet set, DocumentSetCheckpoint run, string profileName, AgentProfile profile, SetOutputWriter writer, SetTotals totals, CancellationToken stoppingToken)
     {
-        var prompt = new PromptTemplate(profile.PromptTemplate);
-        var agent = CreateAgent(profileName, profile);
-        Func<ChatResponse, JsonElement> outputMap = profile.Output == DocumentOutputFormat.Json ? JsonOutput : TextOutput;
-        var pending = ReadPendingAsync(set, run, stoppingToken);
-        var interrupted = false;
-        try
-        {
-            var results = _runner.StreamBatchAsync(agent, pending, document => Prompt(prompt, document), outputMap, WithLane(RemainingBudget(totals), set, run), _abort.Token);
-            await foreach (var item in results.ConfigureAwait(false))
+        var options = WithLane(await SetOptionsAsync(run, stoppingToken).ConfigureAwait(false), set, run);
+        return await _setBatch.RunAsync(
+            set.Name,
+            profileName,
+            profile,
+            options,
+            ReadPendingAsync(set, run, stoppingToken),
+            static document => document,
+            async (_, result) =>
             {
-                var document = item.Item;
-                if (!IsFinal(item))
-                {
-                    interrupted = true;
-                    continue;
-                }
-
-                var result = ToResult(document, item);
-
-                // Recorded even while the host stops: the document is paid for.
                 if (await _store.RecordAsync(run, result, CancellationToken.None).ConfigureAwait(false))
                 {
                     writer.Append(result);
                     totals.Add(result);
                 }
+            },
+            static (_, _) => default,
+            _abort.Token,
+            stoppingToken).ConfigureAwait(false);
+    }
 
-                Log.DocumentFinished(_logger, set.Name, result.Name, result.Status);
-            }
-        }
-        catch (OperationCanceledException) when (_abort.IsCancellationRequested)
-        {
-            Log.SetInterrupted(_logger, set.Name);
-            return SetOutcome.Stopped;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            Defer(set.Name, ex);
-            return SetOutcome.Deferred;
-        }
-
-        if (stoppingToken.IsCancellationRequested)
+    /// <summary>The outcome of a pass that leaves the set in the inbox, with the reason logged; <see langword="null"/> when the pass finished the set.</summary>
+    private SetOutcome? KeepsSetOpen(DocumentSet set, SetRunOutcome outcome)
+    {
+        if (outcome.Stopped)
         {
             Log.SetInterrupted(_logger, set.Name);
             return SetOutcome.Stopped;
         }
 
-        if (interrupted)
+        if (outcome.IsFinished)
         {
-            Defer(set.Name, new InvalidOperationException($"Set '{set.Name}' ended with documents that did not run."));
-            return SetOutcome.Deferred;
+            return null;
         }
 
-        return SetOutcome.Finished;
+        // A set with documents still pending is never archived: they run when it is tried again.
+        Log.SetUnfinished(_logger, set.Name, outcome.Pending, outcome.Reason ?? "unknown", _options.SetRetryDelay, outcome.Error);
+        DeferFor(set.Name, _options.SetRetryDelay, failed: true);
+        return SetOutcome.Deferred;
+    }
+
+    /// <summary>The batch options of one pass over a run: its caps against the store's account of the run, the worker's pacing.</summary>
+    private async Task<BatchOptions> SetOptionsAsync(DocumentSetCheckpoint run, CancellationToken cancellationToken)
+    {
+        var options = new BatchOptions(_batch)
+        {
+            // A document's failure is its own: recorded on its line, never allowed to stop the set.
+            ErrorHandling = BatchErrorHandling.Collect,
+        };
+
+        if (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue)
+        {
+            // Caps hold per set across restarts (and workers): what the run spent before, recorded or in flight when a worker died, is gone.
+            options.SpendLedger = await _store.OpenSpendLedgerAsync(run, options.MaxTotalTokens, options.MaxCost, cancellationToken).ConfigureAwait(false);
+            options.MaxTotalTokens = null;
+            options.MaxCost = null;
+        }
+
+        if (_pacing is not null)
+        {
+            options.RateLedger = _pacing;
+            options.TokensPerMinute = null;
+            options.RequestsPerMinute = null;
+        }
+
+        return options;
+    }
+
+    private string? Problem(DocumentSet set, string profileName, out AgentProfile profile)
+    {
+        var configured = TryGetProfile(profileName, out profile);
+        return set.Problem ?? (configured ? null : $"Its profile '{profileName}' is not configured under {DocumentWorkerOptions.SectionName}:Profiles.") ?? LaneProblem(set);
     }
 
     /// <summary>Yields the set's documents that have no recorded result, until the host starts stopping.</summary>
@@ -282,9 +360,6 @@ public sealed partial class DocumentSetWorker : BackgroundService
     private async Task FinishAsync(
         DocumentSet set, DocumentSetCheckpoint run, string profileName, SetOutputWriter writer, SetTotals totals, string? problem, CancellationToken cancellationToken)
     {
-        // Completed first: a crash from here on finishes the set again from the store, with nothing sent.
-        await _store.SetStateAsync(run, DocumentSetState.Completed, cancellationToken).ConfigureAwait(false);
-
         await writer.WriteSummaryAsync(
             new DocumentSetSummary
             {
@@ -316,7 +391,12 @@ public sealed partial class DocumentSetWorker : BackgroundService
             await writer.WriteDocumentFilesAsync(_store.ReadResultsAsync(run, cancellationToken), cancellationToken).ConfigureAwait(false);
         }
 
-        MoveToProcessed(set, run);
+        // Gone already when another worker finished the set and died before archiving its run.
+        if (Path.Exists(set.Path))
+        {
+            MoveToProcessed(set, run);
+        }
+
         await _store.SetStateAsync(run, DocumentSetState.Archived, cancellationToken).ConfigureAwait(false);
         Log.SetFinished(_logger, set.Name, totals.Total, totals.Succeeded, totals.Failed, totals.Skipped, totals.InputTokens + totals.OutputTokens, totals.Cost);
     }
@@ -351,41 +431,6 @@ public sealed partial class DocumentSetWorker : BackgroundService
     private static string RunName(string setName, DocumentSetCheckpoint run) =>
         run.RunNumber == 1 ? setName : string.Create(CultureInfo.InvariantCulture, $"{setName}.run{run.RunNumber}");
 
-    private BatchOptions RemainingBudget(SetTotals recorded)
-    {
-        var options = new BatchOptions(_batch)
-        {
-            // A document's failure is its own: recorded on its line, never allowed to stop the set.
-            ErrorHandling = BatchErrorHandling.Collect,
-        };
-
-        // Caps hold per set across restarts: what recorded documents spent is already gone.
-        if (options.MaxTotalTokens is { } tokens)
-        {
-            options.MaxTotalTokens = Math.Max(1, tokens - recorded.InputTokens - recorded.OutputTokens);
-        }
-
-        if (options.MaxCost is { } cost)
-        {
-            options.MaxCost = Math.Max(0m, cost - recorded.Cost);
-        }
-
-        return options;
-    }
-
-    private ChatAgent CreateAgent(string profileName, AgentProfile profile) => new(_chatClient, new ChatAgentOptions
-    {
-        Name = profileName,
-        Instructions = profile.Instructions,
-        ChatOptions = new ChatOptions
-        {
-            ModelId = profile.Model,
-            Temperature = profile.Temperature,
-            MaxOutputTokens = profile.MaxOutputTokens,
-            ResponseFormat = profile.Output == DocumentOutputFormat.Json ? ChatResponseFormat.Json : null,
-        },
-    });
-
     private bool TryGetProfile(string name, out AgentProfile profile)
     {
         if (_options.Profiles.TryGetValue(name, out var configured))
@@ -398,82 +443,33 @@ public sealed partial class DocumentSetWorker : BackgroundService
         return _options.Profiles.Count == 0 && string.Equals(name, DocumentWorkerOptions.DefaultProfileName, StringComparison.OrdinalIgnoreCase);
     }
 
-    private static string Prompt(PromptTemplate prompt, DocumentItem document) =>
-        document.Problem is { } problem ? throw new InvalidDataException(problem) : prompt.Fill(document.Name, document.Text!);
-
-    private static JsonElement TextOutput(ChatResponse response) => JsonSerializer.SerializeToElement(response.Text, HostingJsonContext.Default.String);
-
-    private static JsonElement JsonOutput(ChatResponse response)
-    {
-        var text = response.Text.Trim();
-
-        // Models often fence JSON in a markdown code block even when asked for JSON.
-        if (text.StartsWith("```", StringComparison.Ordinal))
-        {
-            var start = text.IndexOf('\n', StringComparison.Ordinal);
-            var end = text.LastIndexOf("```", StringComparison.Ordinal);
-            text = start >= 0 && end > start ? text[(start + 1)..end] : text;
-        }
-
-        try
-        {
-            using var document = JsonDocument.Parse(text);
-            return document.RootElement.Clone();
-        }
-        catch (JsonException ex)
-        {
-            throw new InvalidDataException($"The reply is not JSON, as the profile's Output setting requires: {ex.Message}", ex);
-        }
-    }
-
-    /// <summary>
-    /// Whether an item's outcome is the document's result. Items cancelled by shutdown, and items a failing endpoint's
-    /// open circuit kept from being sent, run again later.
-    /// </summary>
-    private static bool IsFinal(BatchItemResult<JsonElement> item) => item.Status switch
-    {
-        BatchItemStatus.Succeeded => true,
-        BatchItemStatus.Failed => true,
-        BatchItemStatus.Skipped => item.Error is BudgetExceededException,
-        _ => false,
-    };
-
-    private static DocumentResult ToResult(DocumentItem document, BatchItemResult<JsonElement> item) => new()
-    {
-        Name = document.Name,
-        Key = document.Key,
-        Status = item.Status,
-        Output = item.IsSuccess ? item.Output : null,
-        Usage = item.Usage is { } usage
-            ? new DocumentUsage(usage.InputTokenCount ?? 0, usage.OutputTokenCount ?? 0, usage.TotalTokenCount ?? ((usage.InputTokenCount ?? 0) + (usage.OutputTokenCount ?? 0)))
-            : null,
-        Cost = item.Cost,
-        Attempts = item.Attempts,
-        Error = item.Error?.Message,
-        DurationMs = Math.Round(item.Duration.TotalMilliseconds, 1),
-    };
-
     private bool IsDeferred(string setName)
     {
-        if (!_deferredUntil.TryGetValue(setName, out var until))
+        if (!_deferred.TryGetValue(setName, out var deferral))
         {
             return false;
         }
 
-        if (_timeProvider.GetTimestamp() < until)
+        if (_timeProvider.GetTimestamp() < deferral.Until)
         {
             return true;
         }
 
-        _deferredUntil.Remove(setName);
+        _deferred.Remove(setName);
         return false;
     }
+
+    /// <summary>Whether a set is put off only because other workers hold its last documents or are finishing it.</summary>
+    private bool IsWaitingForOthers(string setName) => _deferred.TryGetValue(setName, out var deferral) && !deferral.Failed;
 
     private void Defer(string setName, Exception error)
     {
         Log.SetFaulted(_logger, setName, error.GetType().Name, _options.SetRetryDelay, error);
-        _deferredUntil[setName] = _timeProvider.GetTimestamp() + (long)(_options.SetRetryDelay.TotalSeconds * _timeProvider.TimestampFrequency);
+        DeferFor(setName, _options.SetRetryDelay, failed: true);
     }
+
+    private void DeferFor(string setName, TimeSpan delay, bool failed) =>
+        _deferred[setName] = (_timeProvider.GetTimestamp() + (long)(delay.TotalSeconds * _timeProvider.TimestampFrequency), failed);
 
     private async Task WaitForWorkAsync(CancellationToken stoppingToken)
     {

@@ -39,6 +39,15 @@ internal static partial class Log
     [LoggerMessage(EventId = 1011, Level = LogLevel.Information, Message = "Document worker stopping: no new document starts; documents in flight finish and are recorded.")]
     public static partial void WorkerStopping(ILogger logger);
 
+    [LoggerMessage(EventId = 1012, Level = LogLevel.Error, Message = "The inbox '{Inbox}' is held by {Holder}, another worker on a checkpoint store of its own; two such workers would both run every set. Stop it, or share the inbox through a shared store (AgentBatch.Hosting.PostgreSql). This worker is {Action}.")]
+    public static partial void InboxHeld(ILogger logger, string inbox, string holder, string action);
+
+    [LoggerMessage(EventId = 1013, Level = LogLevel.Warning, Message = "Set '{Set}' is not finished: {Pending} document(s) stay pending ({Reason}); the set stays in the inbox and is tried again in {RetryDelay}.")]
+    public static partial void SetUnfinished(ILogger logger, string set, int pending, string reason, TimeSpan retryDelay, Exception? error);
+
+    [LoggerMessage(EventId = 1014, Level = LogLevel.Warning, Message = "Document '{Document}' of set '{Set}' was leased again to another worker before its result arrived; the result is not recorded here.")]
+    public static partial void LeaseLost(ILogger logger, string set, string document);
+
     [LoggerMessage(EventId = 1020, Level = LogLevel.Information, Message = "Job manager started: concurrency {MaxConcurrency}, {Queued} task(s) queued.")]
     public static partial void JobsStarted(ILogger logger, int? maxConcurrency, int queued);
 

@@ -134,18 +134,23 @@ public sealed class BatchItemContext
     internal void RecordFault(Exception error, ModelFault? fault) => Volatile.Write(ref _lastFault, new ReadFault(error, fault));
 
     /// <summary>Gets what the item's last failed attempt said, when <paramref name="error"/> is that attempt's error (or wraps it).</summary>
-    internal ModelFault? FaultOf(Exception error)
+    internal ModelFault? FaultOf(Exception error) => IsAttemptError(error, out var fault) ? fault : null;
+
+    /// <summary>Gets whether <paramref name="error"/> is (or wraps) the error the item's last failed attempt ended with, and what that attempt's error said.</summary>
+    internal bool IsAttemptError(Exception error, out ModelFault? fault)
     {
         var last = Volatile.Read(ref _lastFault);
         for (var e = error; e is not null && last is not null; e = e.InnerException)
         {
             if (ReferenceEquals(e, last.Error))
             {
-                return last.Fault;
+                fault = last.Fault;
+                return true;
             }
         }
 
-        return null;
+        fault = null;
+        return false;
     }
 
     internal void RecordAttempt() => Interlocked.Increment(ref _attempts);

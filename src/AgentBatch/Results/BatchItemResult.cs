@@ -16,7 +16,8 @@ public class BatchItemResult<TOutput>
         decimal? cost,
         int attempts,
         TimeSpan duration,
-        BatchNotSentReason notSentReason)
+        BatchNotSentReason notSentReason,
+        bool failedOnItsOwn)
     {
         Index = index;
         Status = status;
@@ -27,6 +28,7 @@ public class BatchItemResult<TOutput>
         Attempts = attempts;
         Duration = duration;
         NotSentReason = attempts > 0 ? BatchNotSentReason.None : notSentReason;
+        IsFinal = status == BatchItemStatus.Succeeded || (status == BatchItemStatus.Failed && failedOnItsOwn);
     }
 
     /// <summary>Gets the zero-based position of the item in the batch's input.</summary>
@@ -57,6 +59,26 @@ public class BatchItemResult<TOutput>
 
     /// <summary>Gets why no request for this item was sent, or <see cref="BatchNotSentReason.None"/> when one was.</summary>
     public BatchNotSentReason NotSentReason { get; }
+
+    /// <summary>Gets a value indicating whether this outcome is the item's own, so that running the item again as it is would be expected to end the same way.</summary>
+    /// <remarks>
+    /// <para>
+    /// <see langword="true"/> when the item succeeded, or failed for a reason of its own: its input (null, empty, beyond the
+    /// context window, larger than the whole cap), a request the provider refused for what it asked (400, a content
+    /// filter), its output (a map that threw, a reply that does not read), its tools, <c>MaxTurns</c> or its own
+    /// <c>ItemTimeout</c>.
+    /// </para>
+    /// <para>
+    /// <see langword="false"/> when it was skipped or cancelled, or failed for a reason outside it: the endpoint down or
+    /// failing (refused or dropped connections, 5xx, 408, 429 or attempt timeouts past the last retry, an open circuit),
+    /// refusing the batch (401, 403, 404, a used-up quota), or a token or cost cap spent. Such an item runs again, as it
+    /// is, once the cause is gone; a store of results that must survive restarts records only final ones.
+    /// </para>
+    /// </remarks>
+    public bool IsFinal { get; }
+
+    /// <summary>Gets the constructor's <c>failedOnItsOwn</c> again, for a copy of this result.</summary>
+    internal bool FailedOnItsOwn => IsFinal || Status != BatchItemStatus.Failed;
 
     /// <summary>Gets how long the item took, from its start to its result.</summary>
     public TimeSpan Duration { get; }

@@ -18,8 +18,9 @@ public sealed class BatchItemResult<TItem, TOutput> : BatchItemResult<TOutput>
         decimal? cost,
         int attempts,
         TimeSpan duration,
-        BatchNotSentReason notSentReason)
-        : base(index, status, output, error, usage, cost, attempts, duration, notSentReason)
+        BatchNotSentReason notSentReason,
+        bool failedOnItsOwn = true)
+        : base(index, status, output, error, usage, cost, attempts, duration, notSentReason, failedOnItsOwn)
     {
         Item = item;
     }

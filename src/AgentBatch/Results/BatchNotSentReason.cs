@@ -36,4 +36,7 @@ public enum BatchNotSentReason
 
     /// <summary>The item was answered without a request, by a cache below the AgentBatch layer.</summary>
     AnsweredWithoutRequest,
+
+    /// <summary>An earlier run of the same batch recorded the item's final result (<see cref="BatchCheckpoint{TItem}"/>); it is that result.</summary>
+    AlreadyRecorded,
 }

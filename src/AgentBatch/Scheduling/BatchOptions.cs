@@ -66,6 +66,8 @@ public sealed class BatchOptions : IValidatableObject
         MaxTokensPerRequest = other.MaxTokensPerRequest;
         MaxInputTokens = other.MaxInputTokens;
         OutputRepairAttempts = other.OutputRepairAttempts;
+        SpendLedger = other.SpendLedger;
+        RateLedger = other.RateLedger;
         Secrets = new List<string>(other.Secrets);
         Execution = other.Execution;
         ProviderBatch = other.ProviderBatch is null ? null! : new ProviderBatchOptions(other.ProviderBatch);
@@ -203,6 +205,30 @@ public sealed class BatchOptions : IValidatableObject
     /// <value>The default value is <see langword="null"/>. Between 1 and 10,000,000.</value>
     [Range(1, 10_000_000)]
     public int? RequestsPerMinute { get; set; }
+
+    /// <summary>Gets or sets the account the batch's token and cost caps are enforced against, when it is shared with other batches; <see langword="null"/> for an account of the batch's own.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the batch gets an account of its own from <see cref="MaxTotalTokens"/>
+    /// and <see cref="MaxCost"/>. Set it with those two left unset: the ledger carries its own caps.
+    /// </value>
+    /// <remarks>
+    /// Batches given the same ledger (<see cref="AgentBatch.SpendLedger.Create(long?, decimal?)"/> in one process, a shared
+    /// store across processes) never spend more than its caps together; each call reserves its estimate in it before it is
+    /// sent, exactly as with a batch's own caps. The ledger is the caller's: the batch does not dispose it.
+    /// </remarks>
+    public SpendLedger? SpendLedger { get; set; }
+
+    /// <summary>Gets or sets the sliding-minute account the batch's calls are paced by, when it is shared with other batches; <see langword="null"/> for pacing of the batch's own.</summary>
+    /// <value>
+    /// The default value is <see langword="null"/>: the batch paces itself from <see cref="TokensPerMinute"/> and
+    /// <see cref="RequestsPerMinute"/>. Set it with those two left unset: the ledger carries its own limits.
+    /// </value>
+    /// <remarks>
+    /// Batches that use one provider key share its limits: given the same ledger
+    /// (<see cref="AgentBatch.RateLedger.Create(int?, int?, TimeProvider?)"/> in one process, a shared store across
+    /// processes), they stay under them together. The ledger is the caller's: the batch does not dispose it.
+    /// </remarks>
+    public RateLedger? RateLedger { get; set; }
 
     /// <summary>Gets or sets the output tokens assumed for a call whose <c>ChatOptions.MaxOutputTokens</c> is not set, when estimating it for caps and pacing.</summary>
     /// <value>The default value is 1,024. Between 1 and 10,000,000.</value>
@@ -345,6 +371,20 @@ public sealed class BatchOptions : IValidatableObject
                     CultureInfo.InvariantCulture,
                     $"MaxTokensPerRequest applies only to grouped requests; it is {tokens} while MaxItemsPerRequest is 1; raise MaxItemsPerRequest or leave MaxTokensPerRequest unset."),
                 [nameof(MaxTokensPerRequest), nameof(MaxItemsPerRequest)]);
+        }
+
+        if (SpendLedger is not null && (MaxTotalTokens.HasValue || MaxCost.HasValue))
+        {
+            yield return new ValidationResult(
+                $"SpendLedger carries its own caps; {(MaxTotalTokens.HasValue ? "MaxTotalTokens" : "MaxCost")} = {(MaxTotalTokens.HasValue ? OptionsValidation.Format(MaxTotalTokens) : OptionsValidation.Format(MaxCost))} contradicts it; set the caps on the ledger, or leave SpendLedger unset.",
+                [nameof(SpendLedger), MaxTotalTokens.HasValue ? nameof(MaxTotalTokens) : nameof(MaxCost)]);
+        }
+
+        if (RateLedger is not null && (TokensPerMinute.HasValue || RequestsPerMinute.HasValue))
+        {
+            yield return new ValidationResult(
+                $"RateLedger carries its own limits; {(TokensPerMinute.HasValue ? "TokensPerMinute" : "RequestsPerMinute")} = {OptionsValidation.Format(TokensPerMinute ?? RequestsPerMinute)} contradicts it; set the limits on the ledger, or leave RateLedger unset.",
+                [nameof(RateLedger), TokensPerMinute.HasValue ? nameof(TokensPerMinute) : nameof(RequestsPerMinute)]);
         }
 
         if (ProviderBatch is { } lane)

@@ -43,7 +43,7 @@ public sealed class DocumentSetWorkerTests
         Assert.True(Directory.Exists(Path.Combine(bed.Processed, "reports")));
         Assert.True(File.Exists(Path.Combine(bed.Processed, "tickets.jsonl")));
         Assert.True(File.Exists(Path.Combine(bed.Processed, "tickets.set.json")));
-        Assert.Equal([bed.Processed], Directory.EnumerateFileSystemEntries(bed.Inbox));
+        Assert.Equal([bed.Processed], bed.InboxEntries());
     }
 
     [Fact]
@@ -342,7 +342,7 @@ public sealed class DocumentSetWorkerTests
     }
 
     [Fact]
-    public async Task TokenCap_HoldsPerSet_DocumentsPastItAreSkippedWithTheReason()
+    public async Task TokenCap_HoldsPerSet_DocumentsPastItStayPending_ARaisedCapFinishesTheSetWithoutResending()
     {
         using var bed = new WorkerTestBed(request => MockChatReply.Answer("ok") with { PromptTokens = 100, CompletionTokens = 10 });
         bed.Settings["AgentBatch:MaxConcurrency"] = "1";
@@ -360,15 +360,30 @@ public sealed class DocumentSetWorkerTests
         Assert.Equal(BatchItemStatus.Succeeded, tooBig["small.txt"].Status);
         Assert.DoesNotContain(bed.Server.Requests, r => r.LastUserText.Contains("word word", StringComparison.Ordinal));
 
+        // The cap pays for some documents; the others are not failed or skipped for good: they stay pending, and the set
+        // stays in the inbox, unarchived, with the reason logged.
+        var firstRun = bed.Results("capped");
+        Assert.InRange(firstRun.Count, 1, 3);
+        Assert.All(firstRun, r => Assert.Equal(BatchItemStatus.Succeeded, r.Status));
+        Assert.True(firstRun.Sum(r => r.Usage!.TotalTokens) <= 350, $"{firstRun.Sum(r => r.Usage!.TotalTokens)} tokens used under a cap of 350");
+        Assert.False(File.Exists(Path.Combine(bed.Output, "capped", "summary.json")));
+        Assert.True(Directory.Exists(Path.Combine(bed.Inbox, "capped")));
+        Assert.Contains(bed.Logs.Lines, l => l.Contains("Set 'capped' is not finished", StringComparison.Ordinal) && l.Contains("BudgetExhausted", StringComparison.Ordinal));
+        var sentFirst = bed.RequestedDocuments().Where(d => d.StartsWith('d')).ToList();
+        Assert.Equal(firstRun.Count, sentFirst.Count);
+
+        // Raised, the cap still counts what the set spent before: the rest run, nothing recorded is sent again.
+        bed.Settings["AgentBatch:MaxTotalTokens"] = "2000";
+        await bed.RunUntilIdleAsync();
+
         var summary = bed.Summary("capped");
-        Assert.True(summary.TotalTokens <= 350, $"{summary.TotalTokens} tokens used under a cap of 350");
-        Assert.True(summary.Skipped >= 3, $"{summary.Skipped} skipped");
-        Assert.All(bed.Results("capped").Where(r => r.Status == BatchItemStatus.Skipped), r => Assert.Contains("token", r.Error, StringComparison.OrdinalIgnoreCase));
-        Assert.Equal(summary.Succeeded + 1, bed.Server.RequestCount);
+        Assert.Equal((6, 6), (summary.Total, summary.Succeeded));
+        Assert.Equal(6, bed.RequestedDocuments().Count(d => d.StartsWith('d')));
+        Assert.Equal(bed.RequestedDocuments().Where(d => d.StartsWith('d')).Order(), Enumerable.Range(1, 6).Select(i => $"d{i}.txt"));
     }
 
     [Fact]
-    public async Task ApiKey_NeverReachesLogsResultsOrSummaries()
+    public async Task ApiKey_NeverReachesLogsResultsOrSummaries_AndARefusedKeyRecordsNothing()
     {
         const string key = "sk-live-DO-NOT-LEAK-4242";
         using var bed = new WorkerTestBed(_ => MockChatReply.Error(401, "Incorrect API key provided."));
@@ -380,13 +395,15 @@ public sealed class DocumentSetWorkerTests
 
         await bed.RunUntilIdleAsync();
 
-        Assert.All(bed.Results("secret"), r => Assert.Equal(BatchItemStatus.Failed, r.Status));
-        Assert.Equal(2, bed.Server.RequestCount);
+        // A refused key is not the documents' failure: none is recorded, and the set waits in the inbox.
+        Assert.Empty(bed.ResultLines("secret"));
+        Assert.InRange(bed.Server.RequestCount, 1, 2);
+        Assert.True(Directory.Exists(Path.Combine(bed.Inbox, "secret")));
         var written = Directory.EnumerateFiles(bed.Output, "*", SearchOption.AllDirectories)
             .Where(f => !f.Contains(".agentbatch", StringComparison.Ordinal))
             .Select(File.ReadAllText);
         Assert.DoesNotContain(written.Append(bed.Logs.AllText), text => text.Contains("DO-NOT-LEAK", StringComparison.Ordinal));
-        Assert.Contains("401", bed.Results("secret")[0].Error, StringComparison.Ordinal);
+        Assert.Contains(bed.Logs.Lines, l => l.Contains("Set 'secret' is not finished: 2 document(s) stay pending", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ namespace AgentBatch.Hosting.Tests;
 public sealed class PackedLibraries : IAsyncLifetime
 {
     public static readonly string[] PackageIds =
-        ["AgentBatch", "AgentBatch.OpenAI", "AgentBatch.Anthropic", "AgentBatch.AgentFramework", "AgentBatch.SemanticKernel", "AgentBatch.Hosting", "AgentBatch.Hosting.OpenAI", "AgentBatch.Testing"];
+        ["AgentBatch", "AgentBatch.OpenAI", "AgentBatch.Anthropic", "AgentBatch.AgentFramework", "AgentBatch.SemanticKernel", "AgentBatch.Hosting", "AgentBatch.Hosting.OpenAI", "AgentBatch.Hosting.PostgreSql", "AgentBatch.Testing"];
 
     public string Root { get; } = Directory.CreateTempSubdirectory("agentbatch-packages-").FullName;
 

@@ -27,6 +27,7 @@ public sealed class WorkerTemplateTests(PackedLibraries packages, ITestOutputHel
         var openAI = packages.Dependencies("AgentBatch.OpenAI");
         var anthropic = packages.Dependencies("AgentBatch.Anthropic");
         var hostingOpenAI = packages.Dependencies("AgentBatch.Hosting.OpenAI");
+        var hostingPostgreSql = packages.Dependencies("AgentBatch.Hosting.PostgreSql");
 
         // The core is provider-neutral: Microsoft.Extensions.AI, Polly and SharpToken; no provider, no Semantic Kernel.
         Assert.Equal(
@@ -38,7 +39,7 @@ public sealed class WorkerTemplateTests(PackedLibraries packages, ITestOutputHel
              "Microsoft.Extensions.Hosting.Abstractions", "Microsoft.Extensions.Logging.Abstractions", "Microsoft.Extensions.Options.ConfigurationExtensions"],
             hosting.Keys.Order(StringComparer.Ordinal));
         Assert.Equal(packages.Version, hosting["AgentBatch"]);
-        foreach (var (id, dependencies) in new[] { ("AgentBatch", core), ("AgentBatch.Hosting", hosting), ("AgentBatch.OpenAI", openAI), ("AgentBatch.Anthropic", anthropic), ("AgentBatch.Hosting.OpenAI", hostingOpenAI) })
+        foreach (var (id, dependencies) in new[] { ("AgentBatch", core), ("AgentBatch.Hosting", hosting), ("AgentBatch.OpenAI", openAI), ("AgentBatch.Anthropic", anthropic), ("AgentBatch.Hosting.OpenAI", hostingOpenAI), ("AgentBatch.Hosting.PostgreSql", hostingPostgreSql) })
         {
             foreach (var (dependency, version) in dependencies.Where(d => d.Key.StartsWith("Microsoft.Extensions.", StringComparison.Ordinal) && !d.Key.StartsWith("Microsoft.Extensions.AI", StringComparison.Ordinal)))
             {
@@ -61,6 +62,12 @@ public sealed class WorkerTemplateTests(PackedLibraries packages, ITestOutputHel
         Assert.Equal("13.14.0", anthropic["Anthropic"]);
         Assert.Equal(packages.Version, hostingOpenAI["AgentBatch.Hosting"]);
         Assert.Equal(packages.Version, hostingOpenAI["AgentBatch.OpenAI"]);
+
+        // The database lives in its own package: the hosting package has no PostgreSQL, this one no provider.
+        Assert.Equal(packages.Version, hostingPostgreSql["AgentBatch.Hosting"]);
+        Assert.Contains("Npgsql", hostingPostgreSql.Keys);
+        Assert.DoesNotContain("Npgsql", hosting.Keys);
+        Assert.DoesNotContain(hostingPostgreSql.Keys, d => d.Contains("OpenAI", StringComparison.Ordinal));
     }
 
     [Fact]

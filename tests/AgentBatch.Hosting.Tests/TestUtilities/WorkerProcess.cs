@@ -31,6 +31,8 @@ internal sealed class WorkerProcess : IDisposable
 
     public int ExitCode => _process.ExitCode;
 
+    public int Id => _process.Id;
+
     public static WorkerProcess Start(string workingDirectory, IReadOnlyDictionary<string, string> environment)
     {
         var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
@@ -62,10 +64,13 @@ internal sealed class WorkerProcess : IDisposable
         await _process.WaitForExitAsync();
     }
 
-    public async Task WaitForExitAsync()
+    public Task WaitForExitAsync() => WaitForExitAsync(Eventually.Guard);
+
+    /// <summary>Waits for the process to exit, giving up after <paramref name="guard"/> (a guard against a hung run, not a timing assertion).</summary>
+    public async Task WaitForExitAsync(TimeSpan guard)
     {
-        using var guard = new CancellationTokenSource(Eventually.Guard);
-        await _process.WaitForExitAsync(guard.Token);
+        using var cancellation = new CancellationTokenSource(guard);
+        await _process.WaitForExitAsync(cancellation.Token);
     }
 
     public void Dispose()

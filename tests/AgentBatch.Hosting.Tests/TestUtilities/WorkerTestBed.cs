@@ -134,9 +134,16 @@ internal sealed class WorkerTestBed : IDisposable
         return prompt.StartsWith(prefix, StringComparison.Ordinal) && end > 0 ? prompt[prefix.Length..end] : prompt;
     }
 
+    /// <summary>The inbox's entries other than the worker's own lock files.</summary>
+    public IEnumerable<string> InboxEntries() =>
+        Directory.EnumerateFileSystemEntries(Inbox).Where(e => !Path.GetFileName(e).StartsWith(".agentbatch.lock", StringComparison.Ordinal));
+
     public void Dispose()
     {
         Server.Dispose();
         _folder.Dispose();
+
+        // A worker that stops with a set unfinished sets the process exit code, as it must for a scheduler; not for the test host.
+        Environment.ExitCode = 0;
     }
 }

@@ -20,6 +20,7 @@ public sealed class BenchmarkHarnessTests
             "latency-bound", "CPU-bound requests/s", "CPU-bound CPU time", "orchestration: clone", "orchestration: model answering asynchronously",
             "orchestration: with token", "StreamBatchAsync", "pacing", "grouping", "document worker",
             "provider batch lane: cost", "provider batch lane: the lane's own", "provider batch lane: process CPU",
+            "shared workers (PostgreSQL)", "shared workers: coordination", "shared workers: peak heap",
         ];
         Assert.Equal(figures, rows.Select(r => figures.First(r.Figure.StartsWith)));
         Assert.All(rows, r => Assert.False(string.IsNullOrWhiteSpace(r.AgentBatch)));

@@ -317,7 +317,7 @@ public sealed class ArgumentValidationTests : IDisposable
 
         // Every member configuration can set was set above to a value other than its default: a new member needs a line here.
         var defaults = new BatchOptions();
-        string[] notBindable = [nameof(BatchOptions.Progress), nameof(BatchOptions.ResiliencePipeline), nameof(BatchOptions.TokenCounter)];
+        string[] notBindable = [nameof(BatchOptions.Progress), nameof(BatchOptions.ResiliencePipeline), nameof(BatchOptions.TokenCounter), nameof(BatchOptions.SpendLedger), nameof(BatchOptions.RateLedger)];
         foreach (var property in typeof(BatchOptions).GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => !notBindable.Contains(p.Name)))
         {
             var initial = property.GetValue(defaults);

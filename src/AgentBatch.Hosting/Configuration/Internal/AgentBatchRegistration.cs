@@ -15,10 +15,11 @@ internal sealed class AgentBatchRegistration
 
     /// <summary>
     /// Keys a batch section may hold beside <see cref="BatchOptions"/>' members: the connection settings a chat-client
-    /// extension reads (AgentBatch.OpenAI) and the document worker's section. Accepted whether or not anything reads them,
-    /// so an app can keep a real endpoint's settings in its configuration while it runs on a mock.
+    /// extension reads (AgentBatch.OpenAI), the document worker's section and the shared store's
+    /// (AgentBatch.Hosting.PostgreSql). Accepted whether or not anything reads them, so an app can keep a real endpoint's
+    /// settings in its configuration while it runs on a mock.
     /// </summary>
-    public static readonly IReadOnlyList<string> ReservedKeys = ["Endpoint", "Model", "ApiKey", "Worker"];
+    public static readonly IReadOnlyList<string> ReservedKeys = ["Endpoint", "Model", "ApiKey", "Worker", "PostgreSql"];
 
     private readonly HashSet<string> _knownKeys = new(ReservedKeys, StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<Type> _boundOptions = [];

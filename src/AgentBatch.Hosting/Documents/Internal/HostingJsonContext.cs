@@ -11,6 +11,7 @@ namespace AgentBatch.Hosting.Internal;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip,
     AllowTrailingCommas = true)]
 [JsonSerializable(typeof(DocumentResult))]
+[JsonSerializable(typeof(BatchCheckpointEntry))]
 [JsonSerializable(typeof(DocumentSetSummary))]
 [JsonSerializable(typeof(SetManifest))]
 [JsonSerializable(typeof(JsonlRecord))]

@@ -28,11 +28,20 @@ internal static class SetIdentity
             }
 
             // Written whole under a temporary name, then renamed: a crash never leaves a half marker that would look like a new set.
+            // Never over another's: workers sharing the inbox that see the set at once must agree on one identity.
             var identity = Guid.NewGuid().ToString("N");
-            var temporary = marker + ".tmp";
+            var temporary = $"{marker}.{identity}.tmp";
             File.WriteAllText(temporary, identity);
-            File.Move(temporary, marker, overwrite: true);
-            return identity;
+            try
+            {
+                File.Move(temporary, marker, overwrite: false);
+                return identity;
+            }
+            catch (IOException) when (File.Exists(marker))
+            {
+                File.Delete(temporary);
+                return File.ReadAllText(marker).Trim() is { Length: 32 } theirs && Guid.TryParseExact(theirs, "N", out _) ? theirs : null;
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

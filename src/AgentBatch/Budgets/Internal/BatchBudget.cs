@@ -1,27 +1,24 @@
 namespace AgentBatch.Internal;
 
-/// <summary>The per-batch ledger of the token and cost caps: every request reserves its estimate before it is sent.</summary>
+/// <summary>The in-process <see cref="SpendLedger"/>: every request reserves its estimate before it is sent, in input order.</summary>
 /// <remarks>
 /// <para>
 /// The invariant: spent plus reserved never exceeds a cap. A request is sent only once its estimate (counted input plus
 /// output limit) is reserved, and a reservation is settled with what the server reported, or kept whole when the
-/// request may have been billed but nothing was reported. So the batch's spend, as reported, cannot exceed a cap at
-/// any concurrency.
+/// request may have been billed but nothing was reported. So the spend, as reported, cannot exceed a cap at any
+/// concurrency, whether one batch or several share the ledger.
 /// </para>
 /// <para>
 /// Requests are admitted in input order: a request waits behind every waiting request of an earlier item, even if it
 /// would fit, so items near the cap are not starved by later ones. A waiting request is served when settlements free
 /// room. When nothing is in flight that could free room and a request still does not fit, its output limit is lowered
-/// to what the cap has left (down to <see cref="MinimumOutputTokens"/>); only when even that does not fit is it refused,
-/// which means the cap is spent.
+/// to what the cap has left (down to <see cref="SpendLedger.MinimumOutputTokens"/>); only when even that does not fit is
+/// it refused, which means the cap is spent.
 /// </para>
 /// <para>All members are thread-safe; waiters are completed outside the lock.</para>
 /// </remarks>
-internal sealed class BatchBudget
+internal sealed class BatchBudget : SpendLedger
 {
-    /// <summary>A request's output limit is never lowered below this (or below its own limit, if smaller) to fit a cap.</summary>
-    public const int MinimumOutputTokens = 256;
-
     private readonly long? _maxTokens;
     private readonly decimal? _maxCost;
     private readonly Lock _gate = new();
@@ -34,16 +31,13 @@ internal sealed class BatchBudget
     private long _sequence;
 
     public BatchBudget(long? maxTokens, decimal? maxCost)
+        : base(maxTokens, maxCost)
     {
         _maxTokens = maxTokens;
         _maxCost = maxCost;
     }
 
-    public bool LimitsTokens => _maxTokens.HasValue;
-
-    public bool LimitsCost => _maxCost.HasValue;
-
-    public long SpentTokens
+    public override long SpentTokens
     {
         get
         {
@@ -54,7 +48,7 @@ internal sealed class BatchBudget
         }
     }
 
-    public decimal SpentCost
+    public override decimal SpentCost
     {
         get
         {
@@ -68,26 +62,20 @@ internal sealed class BatchBudget
     /// <summary>Reserves a request's estimate, waiting in input order while requests in flight may still free room.</summary>
     /// <param name="estimate">The request's estimate.</param>
     /// <param name="order">The request's place in the queue: its item's index.</param>
-    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <param name="mayWait">
     /// Whether the request may wait for requests in flight to settle; <see langword="false"/> (a request submitted in a
     /// provider batch, where settling means a batch ending) admits it now, with its output lowered if that is the only way
     /// it fits, or refuses it.
     /// </param>
+    /// <param name="cancellationToken">Cancels the wait.</param>
     /// <returns>The reservation; its <see cref="BudgetReservation.OutputLimit"/> is set when the request must be sent with a lower output limit.</returns>
     /// <exception cref="BudgetExceededException">The request cannot fit, even with its output lowered, and nothing in flight can free room (or it may not wait); or it is larger than the whole cap.</exception>
-    public ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, CancellationToken cancellationToken, bool mayWait = true)
+    public override ValueTask<BudgetReservation> ReserveAsync(CallEstimate estimate, int order, bool mayWait, CancellationToken cancellationToken)
     {
         // The smallest form of the request is larger than the whole cap: it could never be made.
-        var smallest = estimate.WithOutput(Math.Min(estimate.OutputTokens, MinimumOutputTokens));
-        if (_maxTokens is { } maxTokens && smallest.Tokens > maxTokens)
+        if (RefuseIfLargerThanCap(estimate) is { } never)
         {
-            throw new BudgetExceededException(BudgetLimit.Tokens, maxTokens, smallest.Tokens, Math.Max(0, maxTokens - SpentTokens));
-        }
-
-        if (_maxCost is { } maxCost && smallest.Cost > maxCost)
-        {
-            throw new BudgetExceededException(BudgetLimit.Cost, maxCost, smallest.Cost, Math.Max(0, maxCost - SpentCost));
+            throw never;
         }
 
         Waiter waiter;
@@ -118,8 +106,8 @@ internal sealed class BatchBudget
         return new ValueTask<BudgetReservation>(waiter.Completion.Task);
     }
 
-    /// <summary>Replaces a reservation with what the request really spent (clamped at zero).</summary>
-    public void Settle(BudgetReservation reservation, long spentTokens, decimal spentCost)
+    /// <inheritdoc />
+    public override void Settle(BudgetReservation reservation, long spentTokens, decimal spentCost)
     {
         if (!reservation.IsHeld)
         {
@@ -140,8 +128,8 @@ internal sealed class BatchBudget
         Complete(served);
     }
 
-    /// <summary>Counts spend no reservation covered (usage reported by an agent whose calls the batch did not see).</summary>
-    public void Charge(long tokens, decimal cost)
+    /// <inheritdoc />
+    public override void Charge(long tokens, decimal cost)
     {
         lock (_gate)
         {
@@ -149,9 +137,6 @@ internal sealed class BatchBudget
             _spentCost += Math.Max(0m, cost);
         }
     }
-
-    /// <summary>Gives a reservation back whole: its request was never sent.</summary>
-    public void Release(BudgetReservation reservation) => Settle(reservation, 0, 0m);
 
     /// <summary>Under the lock: admits the estimate, lowered if it must and can be; or says why not (a refusal) or to wait (neither).</summary>
     private bool TryAdmit(CallEstimate estimate, bool mayWait, out BudgetReservation reservation, out BudgetExceededException? refusal)
@@ -175,7 +160,7 @@ internal sealed class BatchBudget
         reservation = default;
         if (!mayWait || _outstanding == 0)
         {
-            refusal = Refusal(estimate.WithOutput(Math.Min(estimate.OutputTokens, MinimumOutputTokens)));
+            refusal = Refusal(Smallest(estimate), TokensLeft, CostLeft);
         }
 
         return false;
@@ -189,24 +174,13 @@ internal sealed class BatchBudget
         (_maxTokens is { } maxTokens && estimate.Tokens > maxTokens) || (_maxCost is { } maxCost && estimate.Cost > maxCost);
 
     /// <summary>The largest output limit, at least the minimum, with which the request fits what is left; <see langword="null"/> when none does.</summary>
-    private long? LoweredOutput(CallEstimate estimate)
-    {
-        var output = estimate.OutputTokens;
-        if (_maxTokens is { } maxTokens)
-        {
-            output = Math.Min(output, maxTokens - _spentTokens - _reservedTokens - estimate.InputTokens);
-        }
+    private long? LoweredOutput(CallEstimate estimate) => LowerOutputToFit(estimate, TokensLeft, CostLeft);
 
-        if (_maxCost is { } maxCost && estimate.Pricing is { OutputPerMillionTokens: > 0 } pricing)
-        {
-            var left = maxCost - _spentCost - _reservedCost - estimate.WithOutput(0).Cost;
-            output = Math.Min(output, left <= 0 ? 0 : (long)Math.Floor(left * 1_000_000m / pricing.OutputPerMillionTokens));
-        }
+    /// <summary>Under the lock: what is left of the token cap, or <see langword="null"/> for none.</summary>
+    private long? TokensLeft => _maxTokens is { } maxTokens ? maxTokens - _spentTokens - _reservedTokens : null;
 
-        var floor = Math.Min(estimate.OutputTokens, MinimumOutputTokens);
-        var candidate = estimate.WithOutput(output);
-        return output >= floor && output < estimate.OutputTokens && Fits(candidate) ? output : null;
-    }
+    /// <summary>Under the lock: what is left of the cost cap, or <see langword="null"/> for none.</summary>
+    private decimal? CostLeft => _maxCost is { } maxCost ? maxCost - _spentCost - _reservedCost : null;
 
     private BudgetReservation Hold(CallEstimate estimate, int? outputLimit)
     {
@@ -215,17 +189,6 @@ internal sealed class BatchBudget
         _reservedCost += cost;
         _outstanding++;
         return new BudgetReservation(estimate.Tokens, cost, outputLimit) { IsHeld = true };
-    }
-
-    private BudgetExceededException Refusal(CallEstimate estimate)
-    {
-        if (_maxTokens is { } maxTokens && _spentTokens + _reservedTokens + estimate.Tokens > maxTokens)
-        {
-            return new BudgetExceededException(BudgetLimit.Tokens, maxTokens, estimate.Tokens, Math.Max(0, maxTokens - _spentTokens - _reservedTokens));
-        }
-
-        var maxCost = _maxCost ?? 0m;
-        return new BudgetExceededException(BudgetLimit.Cost, maxCost, estimate.Cost, Math.Max(0, maxCost - _spentCost - _reservedCost));
     }
 
     /// <summary>Under the lock: admits waiters in input order while they fit; refuses the first when nothing in flight can free room.</summary>

@@ -154,7 +154,7 @@ internal sealed partial class ModelCallPolicy
             else
             {
                 // Sent, and no usage came: charged what was reserved for it.
-                attempt.Token?.Reconcile(attempt.Tokens);
+                attempt.Pacing?.Reconcile(attempt.Tokens);
                 _budget?.Settle(attempt.Reservation, attempt.Tokens, attempt.Reservation.Cost);
             }
         }

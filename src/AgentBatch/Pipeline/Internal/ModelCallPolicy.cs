@@ -17,9 +17,10 @@ namespace AgentBatch.Internal;
 /// <list type="number">
 /// <item>prepare: its model and price, its input against the context window, its estimate (<see cref="CallEstimator"/>);</item>
 /// <item>resilience: its attempts, retried per the batch's resilience pipeline (Resilience/); each attempt</item>
-/// <item>reserves its estimate against the caps, in input order (<see cref="BatchBudget"/>), lowering its output limit
-/// when that is the only way it fits;</item>
-/// <item>waits for room under the tokens/requests-per-minute limits (<see cref="SlidingWindowLedgerLimiter"/>);</item>
+/// <item>reserves its estimate against the caps (the batch's <see cref="SpendLedger"/>: its own <see cref="BatchBudget"/>,
+/// in input order, or one it shares), lowering its output limit when that is the only way it fits;</item>
+/// <item>waits for room under the tokens/requests-per-minute limits (the batch's <see cref="RateLedger"/>: its own
+/// <see cref="InProcessRateLedger"/>, or one it shares);</item>
 /// <item>sends the request under the attempt timeout (to the first update, for a stream);</item>
 /// <item>settles: the reservation is replaced by the usage the server reported, or kept whole when the request may have
 /// been billed and nothing was reported; adaptive concurrency hears of a success or a 429.</item>
@@ -32,16 +33,14 @@ namespace AgentBatch.Internal;
 /// </remarks>
 internal sealed partial class ModelCallPolicy : IDisposable
 {
-    private static readonly TimeSpan PacingWindow = TimeSpan.FromMinutes(1);
-
     private readonly BatchOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private int _warnedNoClassifier;
     private readonly CallEstimator _estimator;
-    private readonly BatchBudget? _budget;
-    private readonly SlidingWindowLedgerLimiter? _tokenLimiter;
-    private readonly SlidingWindowLedgerLimiter? _requestLimiter;
+    private readonly SpendLedger? _budget;
+    private readonly RateLedger? _pacing;
+    private readonly bool _ownsPacing;
     private readonly bool _needsEstimate;
     private readonly bool _guardsAttempts;
     private readonly ResiliencePipeline<ChatResponse> _resilience;
@@ -65,24 +64,18 @@ internal sealed partial class ModelCallPolicy : IDisposable
         _lane = lane;
         Redactor = redactor;
         _estimator = new CallEstimator(options);
-        if (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue)
+        _budget = options.SpendLedger
+            ?? (options.MaxTotalTokens.HasValue || options.MaxCost.HasValue ? new BatchBudget(options.MaxTotalTokens, options.MaxCost) : null);
+        // A provider batch is paced by the provider: the per-minute limits (and a shared rate ledger) are the live endpoint's.
+        _pacing = lane is null ? options.RateLedger : null;
+        if (lane is null && _pacing is null && (options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue))
         {
-            _budget = new BatchBudget(options.MaxTotalTokens, options.MaxCost);
+            _pacing = new InProcessRateLedger(options.TokensPerMinute, options.RequestsPerMinute, timeProvider);
+            _ownsPacing = true;
         }
 
-        // A provider batch is paced by the provider: the per-minute limits are the live endpoint's.
-        if (lane is null && options.TokensPerMinute is { } tokensPerMinute)
-        {
-            _tokenLimiter = new SlidingWindowLedgerLimiter(tokensPerMinute, PacingWindow, timeProvider);
-        }
-
-        if (lane is null && options.RequestsPerMinute is { } requestsPerMinute)
-        {
-            _requestLimiter = new SlidingWindowLedgerLimiter(requestsPerMinute, PacingWindow, timeProvider);
-        }
-
-        _needsEstimate = _budget is not null || _tokenLimiter is not null;
-        _guardsAttempts = _needsEstimate || _requestLimiter is not null;
+        _needsEstimate = _budget is not null || _pacing?.TokensPerMinute is not null;
+        _guardsAttempts = _needsEstimate || _pacing is not null;
         _resilience = options.ResiliencePipeline
             ?? (lane is null ? ModelCallResilience.Create(options, timeProvider, logger, OnCircuitOpened) : ModelCallResilience.CreateForProviderBatches(options, timeProvider, logger));
 
@@ -145,8 +138,11 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
     public void Dispose()
     {
-        _tokenLimiter?.Dispose();
-        _requestLimiter?.Dispose();
+        // A shared ledger is its owner's to dispose.
+        if (_ownsPacing)
+        {
+            _pacing?.Dispose();
+        }
     }
 
     /// <summary>Sizes a call before its first attempt; throws when it must not be made at all.</summary>
@@ -183,7 +179,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         }
 
         var pricing = _estimator.PricingOf(model);
-        if (_budget is { LimitsCost: true } && pricing is null)
+        if (_budget?.MaxCost is not null && pricing is null)
         {
             throw new InvalidOperationException(
                 $"MaxCost is set, but no price is known for model '{model ?? "(unspecified)"}'. Set BatchOptions.Pricing to the model's price per million tokens.");
@@ -302,7 +298,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         if (_budget is not null)
         {
             // A batched request is admitted before it is submitted or not at all: waiting for room would wait for a batch.
-            var reservation = _budget.ReserveAsync(call.Estimate, item.Index, cancellationToken, mayWait: _lane is null);
+            var reservation = _budget.ReserveAsync(call.Estimate, item.Index, mayWait: _lane is null, cancellationToken);
             if (!reservation.IsCompletedSuccessfully)
             {
                 return AcquireAfterWaitingAsync(reservation, leases, call, cancellationToken);
@@ -311,7 +307,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
             Reserved(ref leases, reservation.Result, call);
         }
 
-        return _requestLimiter is null && _tokenLimiter is null
+        return _pacing is null
             ? new ValueTask<AttemptLeases>(leases)
             : PaceAsync(leases, cancellationToken);
     }
@@ -320,7 +316,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         ValueTask<BudgetReservation> reservation, AttemptLeases leases, PreparedCall call, CancellationToken cancellationToken)
     {
         Reserved(ref leases, await reservation.ConfigureAwait(false), call);
-        return _requestLimiter is null && _tokenLimiter is null ? leases : await PaceAsync(leases, cancellationToken).ConfigureAwait(false);
+        return _pacing is null ? leases : await PaceAsync(leases, cancellationToken).ConfigureAwait(false);
     }
 
     private static void Reserved(ref AttemptLeases leases, BudgetReservation reservation, PreparedCall call)
@@ -341,8 +337,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
     {
         try
         {
-            leases.Request = _requestLimiter is null ? null : await _requestLimiter.AcquireLeaseAsync(1, cancellationToken).ConfigureAwait(false);
-            leases.Token = _tokenLimiter is null ? null : await _tokenLimiter.AcquireLeaseAsync(leases.Tokens, cancellationToken).ConfigureAwait(false);
+            leases.Pacing = await _pacing!.AcquireAsync(_pacing.TokensPerMinute is null ? 0 : leases.Tokens, cancellationToken).ConfigureAwait(false);
             return leases;
         }
         catch
@@ -365,7 +360,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         var reportedTokens = UsageMath.Tokens(usage);
         var tokens = reportedTokens is { } trusted && !suspect ? trusted : Math.Max(attempt.Tokens, reportedTokens ?? 0);
         var charged = usage is not null && !suspect && cost is { } known ? known : Math.Max(attempt.Reservation.Cost, cost ?? 0m);
-        attempt.Token?.Reconcile(tokens);
+        attempt.Pacing?.Reconcile(tokens);
         _budget?.Settle(attempt.Reservation, tokens, charged);
         item.RecordUsage(usage, cost);
         return usage;
@@ -393,7 +388,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
         // An error status is the provider saying the request did not run; anything else (no answer, an unreadable answer,
         // a cancellation after it left) may have been billed, so the reservation is kept as spent.
         var billed = TransientFaults.MayHaveBeenBilled(error, fault);
-        attempt.Token?.Reconcile(billed ? attempt.Tokens : 0);
+        attempt.Pacing?.Reconcile(billed ? attempt.Tokens : 0);
         _budget?.Settle(attempt.Reservation, billed ? attempt.Reservation.Tokens : 0, billed ? attempt.Reservation.Cost : 0m);
         if (TransientFaults.IsRateLimited(fault))
         {
@@ -474,15 +469,10 @@ internal sealed partial class ModelCallPolicy : IDisposable
     private struct AttemptLeases : IDisposable
     {
         public BudgetReservation Reservation;
-        public SlidingWindowLedgerLimiter.Lease? Request;
-        public SlidingWindowLedgerLimiter.Lease? Token;
+        public RateLease? Pacing;
         public ChatOptions? Options;
         public long Tokens;
 
-        public readonly void Dispose()
-        {
-            Token?.Dispose();
-            Request?.Dispose();
-        }
+        public readonly void Dispose() => Pacing?.Dispose();
     }
 }

@@ -59,6 +59,6 @@ internal sealed class GroupMember<TItem>(int index, TItem item, BatchInput input
         var cost = _carriedCostUnknown || result.Cost is null ? null : result.Cost + _carriedCost;
         var attempts = result.Attempts + _carriedAttempts;
         return new BatchItemResult<TItem, TOutput>(
-            result.Index, result.Item, result.Status, result.Output, result.Error, usage, cost, attempts, result.Duration, result.NotSentReason);
+            result.Index, result.Item, result.Status, result.Output, result.Error, usage, cost, attempts, result.Duration, result.NotSentReason, result.FailedOnItsOwn);
     }
 }

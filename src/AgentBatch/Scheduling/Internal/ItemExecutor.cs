@@ -46,7 +46,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         _timeProvider = timeProvider;
         _logger = logger;
         _guardsSpend = options.MaxTotalTokens.HasValue || options.MaxCost.HasValue || options.TokensPerMinute.HasValue || options.RequestsPerMinute.HasValue
-            || options.UsesProviderBatches;
+            || options.SpendLedger is not null || options.RateLedger is not null || options.UsesProviderBatches;
     }
 
     /// <summary>Maps an item to its input; throws for a null item or an empty input.</summary>
@@ -221,6 +221,7 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         TimeSpan duration,
         System.Diagnostics.Activity? activity)
     {
+        var ownFailure = status != BatchItemStatus.Failed || IsOwnFailure(error!, context);
         error = _policy.Redactor.RedactOrNull(error, context?.Classifier);
         if (status == BatchItemStatus.Failed)
         {
@@ -232,8 +233,21 @@ internal sealed partial class ItemExecutor<TItem, TOutput>
         var cost = share is { } costPart ? costPart.Cost : context is null ? 0m : context.Cost;
         var attempts = context?.Attempts ?? 0;
         return new BatchItemResult<TItem, TOutput>(
-            index, item, status, output, error, usage, cost, attempts, duration, attempts > 0 ? BatchNotSentReason.None : NotSent(status, error));
+            index, item, status, output, error, usage, cost, attempts, duration, attempts > 0 ? BatchNotSentReason.None : NotSent(status, error), ownFailure);
     }
+
+    /// <summary>Whether a failure is the item's own (<see cref="BatchItemResult{TOutput}.IsFinal"/>), not the endpoint's, the cap's or the batch's.</summary>
+    /// <remarks>Judged from the error as it left the call, before redaction, so the fault its last attempt read is still found.</remarks>
+    private bool IsOwnFailure(Exception error, BatchItemContext? context) => error switch
+    {
+        BudgetExceededException budget => budget.ExceedsCap,
+        Polly.CircuitBreaker.BrokenCircuitException or BatchStoppedException => false,
+        _ when ReferenceEquals(error, _stop.State?.SkipReason) => false,
+
+        // Only a model call's own error can be the endpoint's: a tool's IOException is the item's.
+        _ when context is not null && context.IsAttemptError(error, out var fault) => !TransientFaults.IsTransient(error, fault) && !TransientFaults.StopsBatch(fault),
+        _ => true,
+    };
 
     /// <summary>A failed item is one line at Warning: its type, and its message only where AgentBatch wrote it (a server's body text never).</summary>
     private void LogFailure(int index, Exception error, ModelFault? fault)
