@@ -61,6 +61,37 @@ public sealed class ProviderBatchSetTests
     }
 
     [Fact]
+    public async Task BatchSet_WrongKey_NothingIsCreatedRecordedOrArchived_TheRightKeyFinishesTheSetInOneBatch()
+    {
+        using var bed = BatchBed();
+        bed.ChatClient = BedChatClient.OpenAI;
+        bed.Server.Batches.AcceptedApiKey = "right-key";
+        bed.Settings["AgentBatch:Endpoint"] = bed.Server.Endpoint.ToString();
+        bed.Settings["AgentBatch:ApiKey"] = "wrong-key";
+        var documents = Enumerable.Range(1, 20).ToDictionary(i => $"doc-{i:D2}.txt", i => $"Document number {i}.");
+        bed.AddFolderSet("keyed", documents, """{ "execution": "batch" }""");
+
+        await bed.RunUntilIdleAsync();
+
+        // The upload was refused for the key: nothing is the documents' own outcome, so nothing is recorded.
+        Assert.Empty(bed.Server.Batches.Created);
+        Assert.Empty(bed.ResultLines("keyed"));
+        Assert.True(Directory.Exists(Path.Combine(bed.Inbox, "keyed")));
+        Assert.Contains(bed.Logs.Lines, l => l.Contains("Set 'keyed' is not finished: ", StringComparison.Ordinal));
+        Assert.DoesNotContain(bed.Logs.Lines, l => l.Contains("wrong-key", StringComparison.Ordinal));
+
+        bed.Settings["AgentBatch:ApiKey"] = "right-key";
+        await bed.RunUntilIdleAsync();
+
+        var results = bed.Results("keyed");
+        Assert.Equal(documents.Keys.Order(), results.Select(r => r.Name).Order());
+        Assert.All(results, r => Assert.Equal(BatchItemStatus.Succeeded, r.Status));
+        var batch = Assert.Single(bed.Server.Batches.Created);
+        Assert.Equal(20, batch.Succeeded);
+        Assert.True(Directory.Exists(Path.Combine(bed.Processed, "keyed")));
+    }
+
+    [Fact]
     public async Task BatchSet_UnknownExecutionOrAStoreThatKeepsNoBatches_IsRefusedWithASummaryThatSaysWhy()
     {
         using var bed = BatchBed();

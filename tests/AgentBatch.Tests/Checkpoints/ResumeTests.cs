@@ -130,6 +130,57 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_ProviderBatchLane_RerunSubmitsOnlyWhatWasNotRecorded()
+    {
+        var time = new AdvancingTimeProvider();
+        using var server = MockChatServer.Start(request => MockChatReply.Answer("A:" + request.LastUserText), time);
+        server.Batches.AutoAdvanceInterval = TimeSpan.FromMinutes(1);
+        var template = new ChatAgent(server.CreateChatClient(), new ChatAgentOptions { Instructions = "Answer." });
+        var checkpoint = new BatchCheckpoint<string>(_store, "lane", item => item);
+        var lane = new BatchOptions { Execution = BatchExecution.ProviderBatch };
+        var items = Enumerable.Range(0, 15).Select(i => $"q{i:D2}").ToList();
+
+        var first = await new BatchRunner(null, time).RunBatchAsync(template, items.Take(10), s => s, r => r.Text, checkpoint, lane);
+        var second = await new BatchRunner(null, time).RunBatchAsync(template, items, s => s, r => r.Text, checkpoint, lane);
+
+        Assert.Equal(10, first.SucceededCount);
+        Assert.Equal(items.Select(i => "A:" + i), second.Outputs);
+        Assert.All(second.Items.Take(10), i => Assert.Equal(BatchNotSentReason.AlreadyRecorded, i.NotSentReason));
+        Assert.All(second.Items.Skip(10), i => Assert.Equal((BatchItemStatus.Succeeded, true), (i.Status, i.WasSent)));
+        Assert.Equal([10, 5], server.Batches.Created.Select(b => b.Succeeded));
+        Assert.Equal(15, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task RunBatchAsync_ProviderBatchLane_ABatchThatExpired_IsNotRecorded_AndTheRerunSendsItsItems()
+    {
+        var time = new AdvancingTimeProvider();
+        using var server = MockChatServer.Start(request => MockChatReply.Answer("A:" + request.LastUserText), time);
+        var template = new ChatAgent(server.CreateChatClient(), new ChatAgentOptions { Instructions = "Answer." });
+        var checkpoint = new BatchCheckpoint<string>(_store, "expired", item => item);
+        var lane = new BatchOptions { Execution = BatchExecution.ProviderBatch };
+        var items = Enumerable.Range(0, 6).Select(i => $"q{i}").ToList();
+
+        // The provider never runs the first batch: it expires at the end of its 24-hour window.
+        server.Batches.AutoAdvanceInterval = null;
+        var expired = await new BatchRunner(null, time).RunBatchAsync(template, items, s => s, r => r.Text, checkpoint, lane);
+        var recordedAfterExpiry = _store.Keys("expired");
+        server.Batches.AutoAdvanceInterval = TimeSpan.FromMinutes(1);
+        var rerun = await new BatchRunner(null, time).RunBatchAsync(template, items, s => s, r => r.Text, checkpoint, lane);
+
+        Assert.All(expired.Items, i =>
+        {
+            Assert.Equal(ProviderBatchOutcome.Expired, Assert.IsType<ProviderBatchItemException>(i.Error).Outcome);
+            Assert.False(i.IsFinal);
+        });
+        Assert.Empty(recordedAfterExpiry);
+        Assert.Equal(items.Count, _store.Keys("expired").Count);
+        Assert.Equal(items.Select(i => "A:" + i), rerun.Outputs);
+        Assert.All(rerun.Items, i => Assert.Equal(BatchNotSentReason.None, i.NotSentReason));
+        Assert.Equal([MockBatchState.Expired, MockBatchState.Completed], server.Batches.Created.Select(b => b.State));
+    }
+
+    [Fact]
     public async Task Arguments_NullOrBadOptions_ThrowAtTheCall()
     {
         var checkpoint = new BatchCheckpoint<string>(_store, "args", item => item);

@@ -106,6 +106,7 @@ public sealed class ProviderBatchSecretTests : IDisposable
             Assert.Equal(BatchItemStatus.Failed, i.Status);
             Assert.Equal(expectedStatus, FaultStatus(i.Error!));
             Assert.Equal(0m, i.Cost);
+            Assert.False(i.IsFinal);   // the key's fault, not the item's: a checkpoint or the worker leaves it for the next run
         });
         AssertNowhere(result, key);
     }
