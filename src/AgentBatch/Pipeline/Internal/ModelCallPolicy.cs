@@ -187,7 +187,7 @@ internal sealed partial class ModelCallPolicy : IDisposable
 
         var countedInput = _estimator.CheckContextWindow(messages, options, model);
         var estimate = _needsEstimate ? _estimator.Estimate(messages, options, model, pricing, countedInput) : new CallEstimate(0, 0, pricing);
-        return new PreparedCall(options, pricing, estimate, classifier, model, batchClient);
+        return new PreparedCall(options, pricing, estimate, classifier, batchClient is null ? null : new LaneTarget(batchClient, model!));
     }
 
     /// <summary>Runs a call's attempts through the batch's resilience pipeline; the call's reply, or its last attempt's error rethrown.</summary>
@@ -254,8 +254,8 @@ internal sealed partial class ModelCallPolicy : IDisposable
             epoch = Concurrency?.Epoch ?? 0;
             timeout = _attemptTimeout?.Start(cancellationToken);
             sent = true;
-            var response = (call.BatchClient is { } batchClient
-                    ? await _lane!.SendAsync(batchClient, call.Model!, messages, attempt.Options, item.Index, cancellationToken).ConfigureAwait(false)
+            var response = (call.Lane is { } lane
+                    ? await _lane!.SendAsync(lane.Client, lane.Model, messages, attempt.Options, item.Index, cancellationToken).ConfigureAwait(false)
                     : await innerClient.GetResponseAsync(messages, attempt.Options, timeout?.Token ?? cancellationToken).ConfigureAwait(false))
                 ?? throw new InvalidModelResponseException("The chat client returned no response.");
             response.Usage = Settle(attempt, call, response.Usage, response.ModelId, item);
@@ -460,10 +460,18 @@ internal sealed partial class ModelCallPolicy : IDisposable
     /// <param name="Pricing">The call's price.</param>
     /// <param name="Estimate">The call at its worst, for the caps.</param>
     /// <param name="Classifier">The reader of the provider's errors.</param>
-    /// <param name="Model">The call's model.</param>
-    /// <param name="BatchClient">The provider batch client the call is submitted through, or <see langword="null"/> for a live call.</param>
+    /// <param name="Lane">Where the call is submitted in the provider batch lane, or <see langword="null"/> for a live call.</param>
+    /// <remarks>
+    /// The struct is copied into each asynchronous step of a call, so the lane's two references travel as one, and live
+    /// calls (the hot path) carry a single null field for them.
+    /// </remarks>
     private readonly record struct PreparedCall(
-        ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate, ModelFaultClassifier? Classifier, string? Model = null, ProviderBatchClient? BatchClient = null);
+        ChatOptions? Options, ModelPricing? Pricing, CallEstimate Estimate, ModelFaultClassifier? Classifier, LaneTarget? Lane = null);
+
+    /// <summary>A call's target in the provider batch lane.</summary>
+    /// <param name="Client">The provider batch client the call is submitted through.</param>
+    /// <param name="Model">The call's model.</param>
+    private sealed record LaneTarget(ProviderBatchClient Client, string Model);
 
     /// <summary>What one attempt holds while it is in flight: its reservation, its pacing leases, the options it is sent with.</summary>
     private struct AttemptLeases : IDisposable
