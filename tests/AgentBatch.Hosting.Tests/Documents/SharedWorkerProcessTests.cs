@@ -205,6 +205,12 @@ public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
 
         var started = Stopwatch.GetTimestamp();
         var workers = Enumerable.Range(1, 3).Select(i => WorkerProcess.Start(bed.Root, With(environment, "AgentBatch__ApiKey", $"worker-{i}"))).ToList();
+
+        // For the figures only (never asserted): each worker process's peak resident memory, read while it runs.
+        var peaks = new ConcurrentDictionary<WorkerProcess, long>();
+        var sampled = new ConcurrentQueue<WorkerProcess>(workers);
+        using var sampling = new CancellationTokenSource();
+        var sampler = SamplePeaksAsync(sampled, peaks, sampling.Token);
         try
         {
             var victimKey = await victim.Task.WaitAsync(guard);
@@ -212,6 +218,7 @@ public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
             await killed.KillAsync();
             var recordedAtKill = await RecordedDocumentsAsync(environment);
             workers.Add(WorkerProcess.Start(bed.Root, With(environment, "AgentBatch__ApiKey", "restarted")));
+            sampled.Enqueue(workers[^1]);
             foreach (var worker in workers.Where(w => w != killed))
             {
                 await worker.WaitForExitAsync(guard);
@@ -219,6 +226,8 @@ public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
             }
 
             var elapsed = Stopwatch.GetElapsedTime(started);
+            await sampling.CancelAsync();
+            await sampler;
             var requests = bed.Server.Requests;
             var byDocument = requests.GroupBy(r => WorkerTestBed.DocumentName(r.LastUserText)).ToDictionary(g => g.Key, g => g.OrderBy(r => r.Sequence).ToList());
             var resent = byDocument.Where(d => d.Value.Count > 1).ToList();
@@ -231,7 +240,7 @@ public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
             var share = used / (double)(limit * windows);
             output.WriteLine(string.Create(
                 System.Globalization.CultureInfo.InvariantCulture,
-                $"{documentCount} documents, 3 workers, one killed after {sent[victimKey]} of its requests and restarted: {requests.Count} requests, {inFlight} in flight at the kill (sent, not recorded), {resent.Count} sent twice, {elapsed.TotalSeconds:F1} s ({documentCount / elapsed.TotalSeconds:F0} documents/s); {share:P1} of the shared budget used over {windows} windows of {window.TotalSeconds} s, {provider.RejectedCount} x 429"));
+                $"{documentCount} documents, 3 workers, one killed after {sent[victimKey]} of its requests and restarted: {requests.Count} requests, {inFlight} in flight at the kill (sent, not recorded), {resent.Count} sent twice, {elapsed.TotalSeconds:F1} s ({documentCount / elapsed.TotalSeconds:F0} documents/s); {share:P1} of the shared budget used over {windows} windows of {window.TotalSeconds} s, {provider.RejectedCount} x 429; peak resident memory per worker process: {string.Join(" / ", workers.Select(w => peaks.TryGetValue(w, out var peak) ? $"{peak / (1024.0 * 1024):F0} MiB" : "n/a"))}"));
 
             Assert.Equal(documentCount, byDocument.Count);
             Assert.Equal(0, provider.RejectedCount);
@@ -324,4 +333,28 @@ public sealed class SharedWorkerProcessTests(ITestOutputHelper output)
     };
 
     private static Dictionary<string, string> With(Dictionary<string, string> environment, string name, string value) => new(environment) { [name] = value };
+
+    /// <summary>Reads each worker's peak resident memory every 200 ms until told to stop; the last reading before a process ends is its peak, near enough for a figure.</summary>
+    private static async Task SamplePeaksAsync(ConcurrentQueue<WorkerProcess> workers, ConcurrentDictionary<WorkerProcess, long> peaks, CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            foreach (var worker in workers)
+            {
+                if (worker.PeakResidentBytes() is { } peak)
+                {
+                    peaks.AddOrUpdate(worker, peak, (_, old) => Math.Max(old, peak));
+                }
+            }
+
+            try
+            {
+                await Task.Delay(200, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
 }

@@ -57,6 +57,26 @@ internal sealed class WorkerProcess : IDisposable
         return new WorkerProcess(Process.Start(start)!);
     }
 
+    /// <summary>The most resident memory the process has had so far (Linux's <c>VmHWM</c>), for figures; <see langword="null"/> where it cannot be read (another OS, or the process has ended).</summary>
+    public long? PeakResidentBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidOperationException)
+        {
+        }
+
+        return null;
+    }
+
     /// <summary>Ends the process at once, the way a crash or <c>kill -9</c> does: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
