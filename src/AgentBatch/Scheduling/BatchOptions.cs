@@ -232,7 +232,11 @@ public sealed class BatchOptions : IValidatableObject
 
     /// <summary>Gets or sets the output tokens assumed for a call whose <c>ChatOptions.MaxOutputTokens</c> is not set, when estimating it for caps and pacing.</summary>
     /// <value>The default value is 1,024. Between 1 and 10,000,000.</value>
-    /// <remarks>The caps' guarantee holds when replies stay within the estimate: set <c>ChatOptions.MaxOutputTokens</c> to make it exact.</remarks>
+    /// <remarks>
+    /// The caps' guarantee holds when replies stay within the estimate: set <c>ChatOptions.MaxOutputTokens</c> to make it
+    /// exact. In the provider batch lane (<see cref="Execution"/>) a call without a limit is submitted with this one, so
+    /// every batched request carries the output limit its reservation assumed.
+    /// </remarks>
     [Range(1, 10_000_000)]
     public int DefaultMaxOutputTokens { get; set; } = DefaultEstimatedOutputTokens;
 

@@ -200,6 +200,19 @@ public sealed class OpenAIProviderBatchTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_ProviderBatch_EveryLineCarriesAnOutputLimit_TheDefaultWhenTheTemplateSetsNone()
+    {
+        var unlimited = new ChatAgent(_server.CreateChatClient(), new ChatAgentOptions { Instructions = "Be brief." });
+        var limited = Template();
+
+        await Runner().RunBatchAsync(unlimited, ["q1", "q2"], q => q, r => r.Text, Lane(configure: null, maxTotalTokens: 100_000));
+        await Runner().RunBatchAsync(unlimited, ["q3"], q => q, r => r.Text, Lane());
+        await Runner().RunBatchAsync(limited, ["q4"], q => q, r => r.Text, Lane());
+
+        Assert.Equal([1024, 1024, 1024, 50], _server.Requests.OrderBy(r => r.LastUserText).Select(r => r.MaxTokens));
+    }
+
+    [Fact]
     public async Task RunBatchAsync_ProviderBatch_CustomAgentThatStreams_ItsCallsGoInTheBatchUnderTheCapsAndReadWholeReplies()
     {
         var items = Enumerable.Range(0, 100).Select(i => $"question {i}").ToArray();

@@ -155,6 +155,13 @@ internal sealed partial class ModelCallPolicy : IDisposable
                 "Execution is ProviderBatch, but the item's chat client offers no provider batch client. Build it with AgentBatch.OpenAI's openAIClient.AsBatchChatClient(model) "
                 + "(or .UseProviderBatches(client) in a ChatClientBuilder pipeline), or set BatchOptions.ProviderBatch.Client.");
             classifier ??= batchClient.FaultClassifier;
+            if (options?.MaxOutputTokens is not > 0)
+            {
+                // Every batched request carries an output limit, the one its reservation assumed: the provider then
+                // cannot bill more than the caps admitted, and nothing is uploaded that could run unbounded for a day.
+                options = options?.Clone() ?? new ChatOptions();
+                options.MaxOutputTokens = _options.DefaultMaxOutputTokens;
+            }
         }
         else
         {
