@@ -115,6 +115,36 @@ public sealed class ResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task StreamBatchAsync_LeftEarly_WhatWasReadIsRecorded_TheRerunSendsNothingRecordedAgain()
+    {
+        _server.Responder = request => MockChatReply.Answer("A:" + request.LastUserText);
+        var checkpoint = new BatchCheckpoint<string>(_store, "left", item => item);
+        var items = Enumerable.Range(0, 30).Select(i => $"q{i:D2}").ToList();
+
+        // The first run's reader leaves after five results, with calls in flight.
+        var read = new List<string>();
+        await foreach (var result in new BatchRunner().StreamBatchAsync(new ChatAgent(Client("first")), ToAsync(items), s => s, r => r.Text, checkpoint, Options()))
+        {
+            read.Add(result.Item);
+            if (read.Count == 5)
+            {
+                break;
+            }
+        }
+
+        var recorded = _store.Keys("left");
+        var rerun = await new BatchRunner().RunBatchAsync(new ChatAgent(Client("second")), items, s => s, r => r.Text, checkpoint, Options());
+
+        // Each key's requests say which run sent them, so a call of the first run still on its way is not counted as the rerun's.
+        Assert.Subset(recorded, read.ToHashSet());
+        Assert.Equal(items.Select(i => "A:" + i), rerun.Outputs);
+        var sentAgain = _server.Requests.Where(r => r.ApiKey == "second").Select(r => r.LastUserText).ToList();
+        Assert.Empty(sentAgain.Intersect(recorded));
+        Assert.Equal(items.Count - recorded.Count, sentAgain.Count);
+        Assert.Equal(items.Count, _store.Keys("left").Count);
+    }
+
+    [Fact]
     public async Task RunBatchAsync_AFailureOfTheItemsOwn_IsRecordedAndComesBackAsRecorded()
     {
         _server.Responder = request => request.LastUserText == "bad" ? MockChatReply.Error(400, "The prompt was filtered.") : MockChatReply.Answer("ok");
