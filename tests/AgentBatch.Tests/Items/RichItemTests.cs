@@ -155,6 +155,23 @@ public sealed class RichItemTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_Grouped_AnItemCancelledBeforeItStarts_IsCanceledAlone_TheOthersAreGroupedAndAnswered()
+    {
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        _server.Responder = request => MockChatReply.AnswerEach(request, input => "A:" + input);
+
+        var result = await new BatchRunner().RunBatchAsync(
+            new ChatAgent(_server.CreateChatClient()), ["a", "drop", "c", "d"], s => new BatchInput(s).WithCancellation(s == "drop" ? cancelled.Token : default), r => r.Text,
+            new BatchOptions { MaxItemsPerRequest = 4 });
+
+        Assert.Equal((BatchItemStatus.Canceled, BatchNotSentReason.Canceled), (result.Items[1].Status, result.Items[1].NotSentReason));
+        Assert.Equal(["A:a", null, "A:c", "A:d"], result.Items.Select(i => i.Output));
+        var request = Assert.Single(_server.Requests);
+        Assert.Equal(["a", "c", "d"], request.GroupedItems);
+    }
+
+    [Fact]
     public async Task StreamBatchAsync_EveryResultCarriesItsItem()
     {
         var items = Enumerable.Range(0, 20).Select(i => new Ticket(i, $"ticket {i}")).ToList();

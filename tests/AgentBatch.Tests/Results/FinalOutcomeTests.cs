@@ -32,6 +32,20 @@ public sealed class FinalOutcomeTests : IDisposable
     }
 
     [Fact]
+    public async Task StreamBrokenOffAfterItsFirstUpdate_IsNotFinal_ButAStreamedAnswerIs()
+    {
+        _server.Responder = request => request.LastUserText == "cut"
+            ? MockChatReply.Answer("the first words of a longer answer") with { Fault = MockFault.DropAfterFirstChunk }
+            : MockChatReply.Answer(request.LastUserText);
+        var template = new StreamingAgent(StreamingAgent.Wire(_server.CreateChatClient()));
+
+        var result = await new BatchRunner().RunBatchAsync(template, ["ok", "cut"], s => s, r => r.Text, new BatchOptions { RetryBaseDelay = FastRetry });
+
+        Assert.Equal((BatchItemStatus.Succeeded, true), (result.Items[0].Status, result.Items[0].IsFinal));
+        Assert.Equal((BatchItemStatus.Failed, false), (result.Items[1].Status, result.Items[1].IsFinal));
+    }
+
+    [Fact]
     public async Task WrongKey_NeitherTheSentItemsNorTheSkippedOnesAreFinal()
     {
         _server.Responder = _ => MockChatReply.Error(401, "Incorrect API key provided.");

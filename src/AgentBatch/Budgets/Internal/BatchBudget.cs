@@ -81,8 +81,9 @@ internal sealed class BatchBudget : SpendLedger
         Waiter waiter;
         lock (_gate)
         {
-            // Earlier items first: a request that would fit still queues behind a waiting earlier item.
-            if (_waiters.Count == 0 || _waiters.Min!.Order > order)
+            // Earlier items first: a request that would fit still queues behind a waiting earlier item. One that may not
+            // wait (the provider batch lane's) is admitted or refused now, whoever waits: queued, it would wait after all.
+            if (!mayWait || _waiters.Count == 0 || _waiters.Min!.Order > order)
             {
                 if (TryAdmit(estimate, mayWait, out var reservation, out var refusal))
                 {

@@ -59,7 +59,7 @@ internal sealed partial class ModelCallPolicy
             {
                 stream.Observe(first);
                 yield return first;
-                while (await stream.MoveNextAsync(Redactor, call.Classifier).ConfigureAwait(false))
+                while (await stream.MoveNextAsync(Redactor, call.Classifier, item).ConfigureAwait(false))
                 {
                     var update = stream.Current;
                     stream.Observe(update);
@@ -81,6 +81,8 @@ internal sealed partial class ModelCallPolicy
         IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, OpenStream stream, ResilienceContext context)
     {
         var cancellationToken = context.CancellationToken;
+        // As for a non-streamed attempt: no earlier attempt's fault may judge this one.
+        context.Properties.Set(ModelCallResilience.FaultKey, null);
         var attempt = default(AttemptLeases);
         StreamClock? clock = null;
         IAsyncEnumerator<ChatResponseUpdate>? enumerator = null;
@@ -264,8 +266,12 @@ internal sealed partial class ModelCallPolicy
             Attempt = attempt;
         }
 
-        /// <summary>Moves to the next update; a failure leaves redacted.</summary>
-        public async ValueTask<bool> MoveNextAsync(SecretRedactor redactor, ModelFaultClassifier? classifier)
+        /// <summary>Moves to the next update; a failure leaves redacted, recorded as the model call's own fault.</summary>
+        /// <remarks>
+        /// Recorded as an attempt's error is, so the item's outcome is judged by it: a stream the endpoint broke off is
+        /// the endpoint's failure, not the item's (<see cref="BatchItemResult{TOutput}.IsFinal"/>).
+        /// </remarks>
+        public async ValueTask<bool> MoveNextAsync(SecretRedactor redactor, ModelFaultClassifier? classifier, BatchItemContext item)
         {
             try
             {
@@ -273,7 +279,10 @@ internal sealed partial class ModelCallPolicy
             }
             catch (Exception ex)
             {
-                ExceptionDispatchInfo.Throw(redactor.Redact(ex, classifier));
+                var fault = TransientFaults.Read(ex, classifier, out _);
+                var redacted = redactor.Redact(ex, classifier);
+                item.RecordFault(redacted, fault);
+                ExceptionDispatchInfo.Throw(redacted);
                 throw;
             }
         }

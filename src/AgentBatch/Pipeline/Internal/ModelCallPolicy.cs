@@ -248,6 +248,9 @@ internal sealed partial class ModelCallPolicy : IDisposable
         IChatClient innerClient, IEnumerable<ChatMessage> messages, PreparedCall call, BatchItemContext item, ResilienceContext context)
     {
         var cancellationToken = context.CancellationToken;
+        // The context is the call's, shared by its attempts: an attempt refused before sending must not be judged by the
+        // fault an earlier attempt's reply carried.
+        context.Properties.Set(ModelCallResilience.FaultKey, null);
         // The pipeline takes outcomes: nothing may be thrown out of an attempt.
         var attempt = default(AttemptLeases);
         AttemptTimeout.Scope? timeout = null;

@@ -149,19 +149,16 @@ internal sealed class BatchDispatcher<TItem, TOutput>
         {
             var index = _started++;
             GroupMember<TItem> member;
+            var solo = false;
             try
             {
                 var input = _executor.MapInput(index, reader.Current);
-                if (!input.IsText)
-                {
-                    // Grouping packs texts: an item of messages (images, files, a conversation) runs in a request of its own.
-                    await StartGroupAsync([new GroupMember<TItem>(index, reader.Current, input, 0)]).ConfigureAwait(false);
-                    continue;
-                }
 
-                member = new GroupMember<TItem>(index, reader.Current, input, _tokenCounter.CountTokens(input.Text!));
-                var alone = GroupedPrompt.FramingTokens(_tokenCounter, 1) + member.Tokens;
-                if (maxTokens is { } limit && alone > limit)
+                // Grouping packs texts: an item of messages (images, files, a conversation) runs in a request of its own,
+                // and so does one the caller can cancel alone, so that cancelling it abandons only its own request.
+                solo = !input.IsText || input.CancellationToken.CanBeCanceled;
+                member = new GroupMember<TItem>(index, reader.Current, input, solo ? 0 : _tokenCounter.CountTokens(input.Text!));
+                if (!solo && maxTokens is { } limit && GroupedPrompt.FramingTokens(_tokenCounter, 1) + member.Tokens is var alone && alone > limit)
                 {
                     throw new InvalidOperationException(
                         $"Batch item {index} needs {alone} tokens in a grouped request, more than MaxTokensPerRequest ({limit}); it was not sent.");
@@ -170,6 +167,13 @@ internal sealed class BatchDispatcher<TItem, TOutput>
             catch (Exception ex)
             {
                 await _ledger.CompleteAsync(_executor.FailedBeforeStart(index, reader.Current, ex)).ConfigureAwait(false);
+                continue;
+            }
+
+            if (solo)
+            {
+                // Outside the try: an item that StartGroupAsync completed must not be completed again as a failure.
+                await StartGroupAsync([member]).ConfigureAwait(false);
                 continue;
             }
 
