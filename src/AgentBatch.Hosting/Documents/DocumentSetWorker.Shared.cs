@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using AgentBatch.Hosting.Internal;
@@ -35,36 +36,53 @@ public sealed partial class DocumentSetWorker
         {
             await store.AddDocumentsAsync(run, () => _reader.Read(set).Select(static d => new SetDocument(d.Key, d.Name, d.Text, d.Problem)), stoppingToken).ConfigureAwait(false);
             Log.SetStarted(_logger, set.Name, run.RunNumber, set.Manifest.Priority, profileName, 0);
-            var options = await SetOptionsAsync(run, stoppingToken).ConfigureAwait(false);
+            // The set's own lane, as on the single-worker path: a set that says "live" runs live whatever the batch's default.
+            var options = WithLane(await SetOptionsAsync(run, stoppingToken).ConfigureAwait(false), set, run);
 
             // Once the batch stops (a spent cap, a refused key, an open circuit), what it reads it only skips: stop leasing,
             // or the documents this worker skips and gives back would go round the workers that are stopping too.
             using var batchStopped = new CancellationTokenSource();
-            var outcome = await _setBatch.RunAsync(
-                set.Name,
-                profileName,
-                profile,
-                options,
-                LeaseAsync(store, run, ClaimSize(options), batchStopped.Token, stoppingToken),
-                static lease => new DocumentItem(lease.Document.Key, lease.Document.Name, lease.Document.Text, lease.Document.Problem),
-                async (lease, result) =>
-                {
-                    if (!await store.RecordAsync(lease, result, CancellationToken.None).ConfigureAwait(false))
-                    {
-                        Log.LeaseLost(_logger, set.Name, lease.Document.Name);
-                    }
-                },
-                (lease, item) =>
-                {
-                    if (!item.WasSent)
-                    {
-                        batchStopped.Cancel();
-                    }
 
-                    return store.ReleaseAsync(lease, item.Status == BatchItemStatus.Canceled ? TimeSpan.Zero : _options.SetRetryDelay, CancellationToken.None);
-                },
-                _abort.Token,
-                stoppingToken).ConfigureAwait(false);
+            // The leases handed to the batch and not yet recorded or given back: if the pass ends without settling some
+            // (a database error while recording), they are given back, or this worker's heartbeat would hold them for good.
+            var open = new ConcurrentDictionary<DocumentLease, byte>(ReferenceEqualityComparer.Instance);
+            SetRunOutcome outcome;
+            try
+            {
+                outcome = await _setBatch.RunAsync(
+                    set.Name,
+                    profileName,
+                    profile,
+                    options,
+                    LeaseAsync(store, run, ClaimSize(options), open, batchStopped.Token, stoppingToken),
+                    static lease => new DocumentItem(lease.Document.Key, lease.Document.Name, lease.Document.Text, lease.Document.Problem),
+                    async (lease, result) =>
+                    {
+                        if (!await store.RecordAsync(lease, result, CancellationToken.None).ConfigureAwait(false))
+                        {
+                            Log.LeaseLost(_logger, set.Name, lease.Document.Name);
+                        }
+
+                        open.TryRemove(lease, out _);
+                    },
+                    async (lease, item) =>
+                    {
+                        if (!item.WasSent)
+                        {
+                            batchStopped.Cancel();
+                        }
+
+                        await store.ReleaseAsync(lease, item.Status == BatchItemStatus.Canceled ? TimeSpan.Zero : _options.SetRetryDelay, CancellationToken.None).ConfigureAwait(false);
+                        open.TryRemove(lease, out _);
+                    },
+                    _abort.Token,
+                    stoppingToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await ReleaseUnsettledAsync(store, open.Keys).ConfigureAwait(false);
+            }
+
             if (KeepsSetOpen(set, outcome) is { } unfinished)
             {
                 return unfinished;
@@ -98,7 +116,12 @@ public sealed partial class DocumentSetWorker
     /// other workers hold leases, waits and tries again, so a dead worker's documents are taken over here.
     /// </summary>
     private async IAsyncEnumerable<DocumentLease> LeaseAsync(
-        IDocumentLeaseStore store, DocumentSetCheckpoint run, int claimSize, CancellationToken batchStopped, [EnumeratorCancellation] CancellationToken stoppingToken)
+        IDocumentLeaseStore store,
+        DocumentSetCheckpoint run,
+        int claimSize,
+        ConcurrentDictionary<DocumentLease, byte> handedOut,
+        CancellationToken batchStopped,
+        [EnumeratorCancellation] CancellationToken stoppingToken)
     {
         var claimed = new Queue<DocumentLease>();
         var recheck = store.LeaseDuration / 3 < _options.PollInterval ? store.LeaseDuration / 3 : _options.PollInterval;
@@ -116,7 +139,9 @@ public sealed partial class DocumentSetWorker
 
                 if (claimed.Count > 0)
                 {
-                    yield return claimed.Dequeue();
+                    var next = claimed.Dequeue();
+                    handedOut.TryAdd(next, 0);
+                    yield return next;
                     continue;
                 }
 
@@ -138,6 +163,23 @@ public sealed partial class DocumentSetWorker
             while (claimed.TryDequeue(out var unstarted))
             {
                 await store.ReleaseAsync(unstarted, TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+    }
+
+    /// <summary>Gives back, best effort, the leases a pass handed to its batch and never settled; what cannot be given back now runs out with its lease once the worker stops.</summary>
+    private async Task ReleaseUnsettledAsync(IDocumentLeaseStore store, ICollection<DocumentLease> unsettled)
+    {
+        foreach (var lease in unsettled)
+        {
+            try
+            {
+                await store.ReleaseAsync(lease, _options.SetRetryDelay, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                Log.SetFaulted(_logger, lease.Run.SetName, ex.GetType().Name, _options.SetRetryDelay, ex);
+                return;
             }
         }
     }

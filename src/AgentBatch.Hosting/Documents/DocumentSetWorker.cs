@@ -186,8 +186,10 @@ public sealed partial class DocumentSetWorker : BackgroundService
             {
                 return;
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException or System.Data.Common.DbException)
             {
+                // A database that is away a moment (the shared store's, or SQLite's file locked) puts the set off like a
+                // folder that cannot be read: the worker goes on, and the set is tried again.
                 Defer(next.Name, ex);
             }
         }
