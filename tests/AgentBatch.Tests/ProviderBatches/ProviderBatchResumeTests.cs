@@ -125,6 +125,23 @@ public sealed class ProviderBatchResumeTests : IDisposable
     }
 
     [Fact]
+    public async Task RunBatchAsync_StoreFailsToSaveTheBatchId_TheCreatedBatchIsStillReadAndNothingIsSubmittedTwice()
+    {
+        _server.Batches.AutoAdvanceInterval = TimeSpan.FromMinutes(1);
+        var items = Enumerable.Range(0, 10).Select(i => $"question {i}").ToArray();
+        using var inner = new FileProviderBatchStore(StorePath);
+        var recorder = Recorder();
+
+        var result = await Runner().RunBatchAsync(Template(), items, q => q, r => r.Text, Lane(recorder, new StoreThatFailsToSaveTheId(inner), p => p.ResubmitFailed = true));
+
+        // The batch exists at the provider and is paid for: its answers are read, not thrown away and bought again.
+        Assert.Equal(items.Select(q => "answer to " + q), result.Outputs);
+        Assert.Single(recorder.Submissions);
+        Assert.Single(_server.Batches.Created);
+        Assert.Equal(items.Length, _server.RequestCount);
+    }
+
+    [Fact]
     public async Task FileProviderBatchStore_LineCutShortByACrash_IsIgnoredAndTheNextWriteStartsOnANewLine()
     {
         using var store = new FileProviderBatchStore(StorePath);
@@ -151,6 +168,17 @@ public sealed class ProviderBatchResumeTests : IDisposable
         var options = new BatchOptions { Execution = BatchExecution.ProviderBatch, ProviderBatch = { Client = client, Store = store, RunId = "run-1" } };
         configure?.Invoke(options.ProviderBatch);
         return options;
+    }
+
+    /// <summary>A store whose batch-id write fails, as a full disk would make it.</summary>
+    private sealed class StoreThatFailsToSaveTheId(IProviderBatchStore inner) : IProviderBatchStore
+    {
+        public IAsyncEnumerable<ProviderBatchRecord> ReadAsync(string runId, CancellationToken cancellationToken = default) => inner.ReadAsync(runId, cancellationToken);
+
+        public Task AddAsync(string runId, ProviderBatchRecord record, CancellationToken cancellationToken = default) => inner.AddAsync(runId, record, cancellationToken);
+
+        public Task SetBatchIdAsync(string runId, string key, string batchId, CancellationToken cancellationToken = default) =>
+            throw new IOException("No space left on device.");
     }
 
     /// <summary>A store whose batch-id write never finishes, as if the process died right after the provider created the batch.</summary>

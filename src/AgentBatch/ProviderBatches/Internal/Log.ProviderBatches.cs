@@ -26,6 +26,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Provider batch {BatchId} cancelled with the run.")]
     public static partial void ProviderBatchCancelled(ILogger logger, string batchId);
 
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Provider batch {BatchId} was created, but its id could not be saved in the store ({ErrorType}); the run goes on reading it.")]
+    public static partial void ProviderBatchIdNotSaved(ILogger logger, string batchId, string errorType);
+
     [LoggerMessage(EventId = 208, Level = LogLevel.Warning, Message = "Provider batch {BatchId} could not be cancelled ({ErrorType}); it runs on at the provider.")]
     public static partial void ProviderBatchCancelFailed(ILogger logger, string batchId, string errorType);
 }

@@ -26,10 +26,19 @@ internal sealed partial class ProviderBatchCoordinator
         }
 
         _open.Add(batch);
-        Track(Task.Run(() => SubmitAsync(batch, calls)));
+
+        // Watched apart from its submission, so nothing of the submission (the request bodies) lives on while the batch runs.
+        Track(Task.Run(async () =>
+        {
+            if (await SubmitAsync(batch, calls).ConfigureAwait(false))
+            {
+                await WatchAsync(batch, pollAtOnce: false).ConfigureAwait(false);
+            }
+        }));
     }
 
-    private async Task SubmitAsync(OpenBatch batch, List<PendingCall> calls)
+    /// <summary>Records, creates and saves a batch; <see langword="true"/> once it exists at the provider, to be watched.</summary>
+    private async Task<bool> SubmitAsync(OpenBatch batch, List<PendingCall> calls)
     {
         var closing = _closing.Token;
         var submission = new ProviderBatchSubmission(batch.Key, _options.RunId, calls.Select(static c => c.Request!).ToList());
@@ -49,13 +58,21 @@ internal sealed partial class ProviderBatchCoordinator
                 batch.Status = created;
             }
 
+            // The batch exists and is paid for: from here on it is watched and its calls answered, whatever else fails.
+            batch.Created.TrySetResult(true);
             if (_options.Store is { } recordStore && _options.RunId is { } recordRun)
             {
-                // The batch exists and is paid for: its id is saved even when the run is ending, so a restart finds it.
-                await recordStore.SetBatchIdAsync(recordRun, batch.Key, created.Id, CancellationToken.None).ConfigureAwait(false);
+                // Its id is saved even when the run is ending, so a restart finds it. A store that fails now leaves the
+                // record without its id: OpenAI's batch is still found by its metadata, and this run goes on reading it.
+                try
+                {
+                    await recordStore.SetBatchIdAsync(recordRun, batch.Key, created.Id, CancellationToken.None).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    Log.ProviderBatchIdNotSaved(_logger, created.Id, ex.GetType().Name);
+                }
             }
-
-            batch.Created.TrySetResult(true);
 
             if (_logger.IsEnabled(LogLevel.Information))
             {
@@ -70,13 +87,13 @@ internal sealed partial class ProviderBatchCoordinator
             batch.Created.TrySetResult(false);
             Log.ProviderBatchSubmitFailed(_logger, batch.Client.ProviderName, calls.Count, ex.GetType().Name);
             FailWaiting(batch, ex);
-            return;
+            return false;
         }
         catch (OperationCanceledException)
         {
             // The run ended: its items stopped waiting already.
             batch.Created.TrySetResult(false);
-            return;
+            return false;
         }
         finally
         {
@@ -87,7 +104,7 @@ internal sealed partial class ProviderBatchCoordinator
             }
         }
 
-        await WatchAsync(batch, pollAtOnce: false).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Creates the batch, trying again after a transient failure; before each retry, looks for a batch the failed attempt may have created.</summary>
