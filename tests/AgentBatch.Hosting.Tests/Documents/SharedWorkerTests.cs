@@ -136,6 +136,23 @@ public sealed class SharedWorkerTests
         Assert.Empty(bed.Server.Batches.Created);
     }
 
+    [Fact]
+    public async Task LiveSet_WhenTheBatchDefaultIsTheProviderBatchLane_RunsLiveOnTheSharedStore()
+    {
+        // The set's own "execution" wins on the shared path as on a single worker's.
+        using var bed = new WorkerTestBed();
+        bed.Settings["AgentBatch:Execution"] = "ProviderBatch";
+        bed.Settings["AgentBatch:PostgreSql:ConnectionString"] = await PostgreSqlServer.ConnectionStringAsync();
+        bed.Settings["AgentBatch:PostgreSql:Schema"] = PostgreSqlServer.NewSchema();
+        bed.AddFolderSet("urgent", Documents("u", 3), """{ "execution": "live" }""");
+
+        await bed.RunUntilIdleAsync(static services => services.AddAgentBatchPostgreSql());
+
+        Assert.Equal(3, bed.Results("urgent").Count(r => r.Status == BatchItemStatus.Succeeded));
+        Assert.Empty(bed.Server.Batches.Created);
+        Assert.All(bed.Server.Requests, r => Assert.Null(r.BatchId));
+    }
+
     private static Dictionary<string, string> Documents(string prefix, int count) =>
         Enumerable.Range(1, count).ToDictionary(i => $"{prefix}-{i:D3}.txt", i => $"Document {prefix} {i}.");
 
