@@ -34,19 +34,22 @@ public sealed partial class AnthropicBatchTests : IDisposable
     [Fact]
     public async Task RunBatchAsync_200Items_InInputOrderAndEachItemsTextOnlyInItsOwnRequest()
     {
-        // Each item's usage names it, so a reply settled on the wrong item would show. The first item's reply waits until
-        // another request has arrived, so items are in flight together, whatever the machine's speed.
-        using var another = new ManualResetEventSlim();
+        // Each item's usage names it, so a reply settled on the wrong item would show. The first two items' replies each
+        // wait until the other's request has arrived, so two requests are in flight together, whatever the machine's speed.
+        using var firstArrived = new ManualResetEventSlim();
+        using var secondArrived = new ManualResetEventSlim();
         _server.Responder = request =>
         {
             var index = int.Parse(Marker().Match(request.LastUserText).Groups[1].Value, CultureInfo.InvariantCulture);
             if (index == 0)
             {
-                Assert.True(another.Wait(Signals<int>.Guard));
+                firstArrived.Set();
+                Assert.True(secondArrived.Wait(Signals<int>.Guard));
             }
-            else
+            else if (index == 1)
             {
-                another.Set();
+                secondArrived.Set();
+                Assert.True(firstArrived.Wait(Signals<int>.Guard));
             }
 
             return MockChatReply.Answer("summary of " + request.LastUserText) with { PromptTokens = 1000 + index, CompletionTokens = 7 };

@@ -383,6 +383,20 @@ public sealed class OpenAIProviderBatchTests : IDisposable
         var items = Enumerable.Range(0, 30).Select(i => $"question {i}").ToArray();
         var seen = new List<(int Index, int Batches)>();
 
+        // A later batch's requests run only once the reader has had every earlier batch's items, so the batches whose
+        // requests had run when the reader reads an item say when that item came, not how fast this machine is. (Counted
+        // here, not read from the mock, whose lock a waiting batch holds.)
+        using var firstTenRead = new ManualResetEventSlim();
+        using var firstTwentyRead = new ManualResetEventSlim();
+        var answered = 0;
+        _server.Responder = request =>
+        {
+            var index = int.Parse(request.LastUserText["question ".Length..], System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True((index < 10 || firstTenRead.Wait(Signals<int>.Guard)) && (index < 20 || firstTwentyRead.Wait(Signals<int>.Guard)));
+            Interlocked.Increment(ref answered);
+            return Answer(request);
+        };
+
         await foreach (var item in Runner().StreamBatchAsync(Template(), items.ToAsyncEnumerable(), q => q, r => r.Text, Lane(p =>
         {
             p.MaxRequestsPerBatch = 10;
@@ -390,12 +404,22 @@ public sealed class OpenAIProviderBatchTests : IDisposable
         })))
         {
             Assert.Equal("answer to " + item.Item, item.Output);
-            seen.Add((item.Index, _server.Batches.Created.Count(b => b.State == MockBatchState.Completed)));
+            seen.Add((item.Index, Volatile.Read(ref answered) / 10));
+            if (seen.Count == 10)
+            {
+                firstTenRead.Set();
+            }
+            else if (seen.Count == 20)
+            {
+                firstTwentyRead.Set();
+            }
         }
 
         Assert.Equal(Enumerable.Range(0, 30), seen.Select(s => s.Index).Order());
         Assert.Equal([1, 2, 3], seen.Select(s => s.Batches).Distinct().Order());
+        Assert.Equal(Enumerable.Repeat(1, 10).Concat(Enumerable.Repeat(2, 10)).Concat(Enumerable.Repeat(3, 10)), seen.Select(s => s.Batches));
         Assert.Equal(3, _server.Batches.Created.Count);
+        Assert.All(_server.Batches.Created, b => Assert.Equal(MockBatchState.Completed, b.State));
     }
 
     [Fact]
